@@ -1,0 +1,157 @@
+"""The orders table as recognition sees it: rows, stamped articles, fuzzy lookup.
+
+Storage (SQLite, Excel, 1C) lives in ``web``; this module gets plain rows and
+builds an in-memory index that answers "which article is this reading?" in
+a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from inference.editdistance import class_fold, ocr_infix_distance
+from inference.lookalikes import skeleton
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRow:
+    """One row of the orders table, cleaned of quotes and padding."""
+
+    article: str  # as in the table, suffixes kept: "1391-30-0108 ТС1.1"
+    serial: str  # "" when the row has none
+    part_name: str
+    order_number: str
+    station_unit: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "article": self.article,
+            "serial": self.serial,
+            "part_name": self.part_name,
+            "order_number": self.order_number,
+            "station_unit": self.station_unit,
+        }
+
+
+_NUMBERED = re.compile(r"\d")
+
+
+def learn_suffixes(articles: Iterable[str]) -> frozenset[str]:
+    """Suffix words seen after the first space (``ТС1.1``, ``Пр.``, ``ЗИП``).
+
+    They are catalog bookkeeping, not stamped on the part; the set is learned
+    from the table itself so a new plant's suffixes need no code change.
+    """
+    words: set[str] = set()
+    for article in articles:
+        words.update(article.split()[1:])
+    return frozenset(w for w in words if len(w) >= 2 and not w[0].isdigit())
+
+
+def stamped_form(article: str, suffixes: frozenset[str]) -> str:
+    """The part of an article that is stamped: the first word, glued suffixes cut."""
+    words = article.split()
+    if not words:
+        return ""
+    head = words[0]
+    for suffix in sorted(suffixes, key=len, reverse=True):
+        if head.endswith(suffix) and len(head) > len(suffix):
+            rest = head[: -len(suffix)]
+            if _NUMBERED.search(rest[-1:]):
+                return rest
+    return head
+
+
+@dataclass(slots=True)
+class ArticleEntry:
+    """Every row of one stamped article."""
+
+    stamped: str
+    key: str
+    rows: list[CatalogRow] = field(default_factory=list)
+
+    @property
+    def serials(self) -> set[str]:
+        return {r.serial for r in self.rows if r.serial}
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMatch:
+    entry: ArticleEntry
+    similarity: float  # 1.0 = identical skeletons; OCR-aware
+    rest: str  # what the reading held after the article (a serial, often)
+    before: str  # ... and before it
+
+
+class CatalogIndex:
+    """In-memory lookup of stamped articles by an OCR reading."""
+
+    def __init__(self, rows: Iterable[CatalogRow]):
+        rows = list(rows)
+        self.suffixes = learn_suffixes(r.article for r in rows)
+        by_key: dict[str, ArticleEntry] = {}
+        for row in rows:
+            stamped = stamped_form(row.article, self.suffixes)
+            key = skeleton(stamped)
+            if len(key) < 3:
+                continue
+            entry = by_key.get(key)
+            if entry is None:
+                entry = by_key[key] = ArticleEntry(stamped, key)
+            entry.rows.append(row)
+        self.entries = by_key
+        self._keys = list(by_key)
+        self._folded_keys = [class_fold(k) for k in self._keys]
+        self._by_serial: dict[str, list[str]] = defaultdict(list)
+        for key, entry in by_key.items():
+            for serial in entry.serials:
+                self._by_serial[serial].append(key)
+        self.serial_lengths: dict[int, int] = defaultdict(int)
+        for entry in by_key.values():
+            for serial in entry.serials:
+                self.serial_lengths[len(serial)] += 1
+        self.n_rows = len(rows)
+        self._cache: dict[tuple[str, int, int], list[ArticleMatch]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def lookup(self, reading: str, limit: int = 5, shortlist: int = 12) -> list[ArticleMatch]:
+        """Articles that ``reading`` may be, best first.
+
+        rapidfuzz shortlists keys on confusion-folded text; an OCR-aware edit
+        distance that lets the reading hold more than the article (a serial on
+        the same line, a stray mark) ranks the shortlist.
+        """
+        query = skeleton(reading)
+        if len(query) < 3 or not self._keys:
+            return []
+        cached = self._cache.get((query, limit, shortlist))
+        if cached is None:
+            if len(self._cache) > 20_000:
+                self._cache.clear()
+            cached = self._cache[(query, limit, shortlist)] = self._lookup(query, limit, shortlist)
+        return cached
+
+    def _lookup(self, query: str, limit: int, shortlist: int) -> list[ArticleMatch]:
+        folded = class_fold(query)
+        found = {query} if query in self.entries else set()
+        for scorer in (fuzz.ratio, fuzz.partial_ratio):
+            for _, _, i in process.extract(folded, self._folded_keys, scorer=scorer, limit=shortlist):
+                found.add(self._keys[i])
+        matches = []
+        for key in found:
+            distance, begin, end = ocr_infix_distance(query, key)
+            similarity = max(0.0, 1.0 - distance / len(key))
+            matches.append(ArticleMatch(self.entries[key], similarity, query[end:], query[:begin]))
+        matches.sort(key=lambda m: (-m.similarity, m.entry.key))
+        return matches[:limit]
+
+    def articles_with_serial(self, serial: str) -> list[ArticleEntry]:
+        """Every article whose rows list ``serial``."""
+        return [self.entries[k] for k in self._by_serial.get(serial, ())]

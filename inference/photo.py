@@ -1,0 +1,69 @@
+"""Photos as phones send them: checked, turned upright, reduced to a working size."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Phones give up to ~16 MP; anything past this is a decompression bomb.
+MAX_PIXELS = 50_000_000
+WORKING_SIDE = 960
+
+
+class PhotoError(ValueError):
+    """The bytes are not a usable photo; the message says why, for a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """An upright photo at working size, and how it maps back to the original."""
+
+    image: np.ndarray  # BGR uint8, longest side <= WORKING_SIDE
+    original_size: tuple[int, int]  # (width, height) of the upright original
+    scale: float  # working pixels * (1 / scale) = original pixels
+
+
+def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> Photo:
+    """Decode, apply EXIF orientation and shrink; raise PhotoError on bad input."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if not data:
+        raise PhotoError("the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise PhotoError(f"the image is too large ({width}x{height} pixels)")
+            image.draft("RGB", (working_side, working_side))  # fast JPEG downscale
+            image = ImageOps.exif_transpose(image)
+            image = image.convert("RGB")
+    except PhotoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoError("the image is too large (decompression bomb)") from exc
+    except UnidentifiedImageError as exc:
+        raise PhotoError("the file is not an image") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise PhotoError(f"the image is damaged or truncated ({exc})") from exc
+    upright_size = _upright_size(width, height, image)
+    factor = min(1.0, working_side / max(image.size))
+    if factor < 1.0:
+        image = image.resize(
+            (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.BILINEAR
+        )
+    rgb = np.asarray(image)
+    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    return Photo(bgr, upright_size, bgr.shape[1] / upright_size[0])
+
+
+def _upright_size(width: int, height: int, upright: Image.Image) -> tuple[int, int]:
+    """The original's size after EXIF rotation (draft() may have shrunk ``upright``)."""
+    if (upright.width >= upright.height) == (width >= height):
+        return width, height
+    return height, width

@@ -1,0 +1,187 @@
+"""One photo in, one reading out: the stages wired together.
+
+load photo -> for each variant in the plan: detect lines, recognize each crop
+upright and turned half round -> match the lines so far against the catalog ->
+stop as soon as a reading is sure. Every stage's time is recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from inference.catalog import CatalogIndex
+from inference.ocr import OcrEngine
+from inference.photo import Photo, load_photo
+from inference.reading import (
+    CONFIDENT_SIMILARITY,
+    NOT_IN_CATALOG,
+    UNREADABLE,
+    Candidate,
+    TextLine,
+    read_marking,
+)
+from inference.scoring import YoloBox
+from inference.variants import Variant, contrast, find_round_face, identity, turned, unwrapped
+
+# Lines the recognizer is less sure of than this are noise on steel.
+MIN_LINE_SCORE = 0.3
+
+VariantMaker = Callable[[np.ndarray], Variant | None]
+
+
+def _round_face(image: np.ndarray) -> Variant | None:
+    circle = find_round_face(image)
+    return unwrapped(image, circle) if circle is not None else None
+
+
+# The order the variants are tried in; cheap and likely first.
+DEFAULT_PLAN: tuple[tuple[str, VariantMaker], ...] = (
+    ("upright", identity),
+    ("turned 90", lambda im: turned(im, 1)),
+    ("contrast", contrast),
+    ("turned 270", lambda im: turned(im, 3)),
+    ("unwrapped", _round_face),
+)
+
+
+@dataclass(slots=True)
+class Recognition:
+    """Everything known about one photo's marking."""
+
+    candidates: list[Candidate]
+    lines: list[TextLine]
+    photo: Photo
+    timings: dict[str, float] = field(default_factory=dict)
+    variants_tried: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def status(self) -> str:
+        return self.best.status if self.best else UNREADABLE
+
+    @property
+    def marking(self) -> str:
+        return self.best.marking if self.best else ""
+
+    def boxes(self) -> list[tuple[int, int, int, int]]:
+        """The marking's box (x0, y0, x1, y1) in the original photo's pixels."""
+        if not self.best:
+            return []
+        points = np.vstack([ln.quad for ln in self.best.lines]) / self.photo.scale
+        w, h = self.photo.original_size
+        x0, y0 = np.clip(points.min(axis=0), 0, [w, h])
+        x1, y1 = np.clip(points.max(axis=0), 0, [w, h])
+        return [(int(x0), int(y0), int(round(x1)), int(round(y1)))]
+
+    def yolo_boxes(self) -> list[YoloBox]:
+        w, h = self.photo.original_size
+        return [
+            ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h)
+            for x0, y0, x1, y1 in self.boxes()
+        ]
+
+    def to_dict(self) -> dict:
+        best = self.best
+        return {
+            "marking": self.marking,
+            "article": best.article if best and best.status != NOT_IN_CATALOG else "",
+            "serial": best.serial if best else "",
+            "confidence": round(best.confidence, 3) if best else 0.0,
+            "status": self.status,
+            "boxes": [list(b) for b in self.boxes()],
+            "yolo_boxes": [[round(v, 6) for v in b] for b in self.yolo_boxes()],
+            "candidates": [c.to_dict() for c in self.candidates],
+            "lines": [{"text": ln.text, "score": round(ln.score, 3), "variant": ln.variant} for ln in self.lines],
+            "variants_tried": self.variants_tried,
+            "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+def is_sure(candidates: Sequence[Candidate]) -> bool:
+    """A reading good enough to stop looking at more variants."""
+    if not candidates:
+        return False
+    best = candidates[0]
+    if best.article_similarity < CONFIDENT_SIMILARITY:
+        return False
+    listed_any = any(r.serial for r in best.rows)
+    return best.serial_listed or not listed_any
+
+
+class Recognizer:
+    """Reads markings with one OCR engine against one catalog; thread-safe to share."""
+
+    def __init__(self, engine: OcrEngine, index: CatalogIndex, plan=DEFAULT_PLAN):
+        self.engine = engine
+        self.index = index
+        self.plan = plan
+
+    def recognize(self, source: bytes | str | Path) -> Recognition:
+        """Read one photo; raises PhotoError for input that is not a usable photo."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        photo = load_photo(source)
+        timings["load"] = time.perf_counter() - t0
+        lines: list[TextLine] = []
+        tried: list[str] = []
+        candidates: list[Candidate] = []
+        for name, make in self.plan:
+            t = time.perf_counter()
+            variant = make(photo.image)
+            timings["variants"] = timings.get("variants", 0.0) + time.perf_counter() - t
+            if variant is None:
+                continue
+            tried.append(name)
+            lines += self._read_variant(variant, timings)
+            t = time.perf_counter()
+            candidates = read_marking(lines, self.index)
+            timings["match"] = timings.get("match", 0.0) + time.perf_counter() - t
+            if is_sure(candidates):
+                break
+        timings["total"] = time.perf_counter() - t0
+        return Recognition(candidates, lines, photo, timings, tried)
+
+    def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
+        t = time.perf_counter()
+        quads = self.engine.detect(variant.image)
+        timings["detect"] = timings.get("detect", 0.0) + time.perf_counter() - t
+        if not quads:
+            return []
+        t = time.perf_counter()
+        crops = [crop_line(variant.image, q) for q in quads]
+        turned_crops = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
+        texts = self.engine.recognize(crops + turned_crops)
+        timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
+        lines = []
+        n = len(crops)
+        for i, quad in enumerate(quads):
+            on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
+            for text, suffix in ((texts[i], ""), (texts[n + i], " turned 180")):
+                if text.score >= MIN_LINE_SCORE and text.text.strip():
+                    lines.append(TextLine(text.text.strip(), text.score, on_photo, variant.name + suffix))
+        return lines
+
+
+def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The quad's pixels straightened; tall crops (vertical text) laid down."""
+    quad = quad.astype(np.float32)
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    width, height = max(width, 1), max(height, 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad, target)
+    crop = cv2.warpPerspective(
+        image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    )
+    if height >= 1.5 * width:
+        crop = np.rot90(crop)
+    return np.ascontiguousarray(crop)

@@ -1,0 +1,300 @@
+"""From OCR lines to a marking: the article from the catalog, the serial beside it.
+
+The catalog is the authority on how an article is written (Cyrillic letters,
+dots, dashes): a reading that matches an article is output in the catalog's
+form. The serial is taken from digits near the article, preferring the
+serials the table lists for that article, but a serial the table does not
+list is still reported as read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from inference.catalog import ArticleEntry, CatalogIndex, CatalogRow
+from inference.editdistance import ocr_infix_distance
+from inference.lookalikes import DIGIT_FOR_LETTER, fold, skeleton, to_cyrillic
+
+MATCHED = "matched"
+ARTICLE_ONLY = "article only"
+NOT_IN_CATALOG = "not in catalog"
+UNREADABLE = "unreadable"
+
+# Below this OCR-aware similarity a reading is not taken for a catalog article.
+ARTICLE_MIN_SIMILARITY = 0.72
+# From this similarity on, with a listed serial, the reading is sure enough
+# to stop trying further image variants.
+CONFIDENT_SIMILARITY = 0.92
+
+
+@dataclass(slots=True)
+class TextLine:
+    """One recognized line, its box in the original photo's pixels."""
+
+    text: str
+    score: float
+    quad: np.ndarray
+    variant: str
+    parts: tuple[TextLine, ...] = ()  # the lines a joined line was made of
+
+    @property
+    def centre(self) -> np.ndarray:
+        return self.quad.mean(axis=0)
+
+    @property
+    def height(self) -> float:
+        q = self.quad
+        sides = [np.linalg.norm(q[i] - q[(i + 1) % 4]) for i in range(4)]
+        return max(4.0, min(sides))
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One way to read the marking, with the catalog rows it points to."""
+
+    article: str
+    serial: str
+    confidence: float
+    article_similarity: float
+    serial_listed: bool
+    rows: list[CatalogRow]
+    lines: list[TextLine] = field(default_factory=list)
+
+    @property
+    def marking(self) -> str:
+        return f"{self.article} {self.serial}".strip()
+
+    @property
+    def status(self) -> str:
+        if not self.rows:
+            return NOT_IN_CATALOG
+        if self.serial_listed or (not self.serial and not _listed_serials(self.rows)):
+            return MATCHED
+        return ARTICLE_ONLY
+
+    def to_dict(self) -> dict:
+        return {
+            "marking": self.marking,
+            "article": self.article,
+            "serial": self.serial,
+            "confidence": round(self.confidence, 3),
+            "status": self.status,
+            "serial_listed": self.serial_listed,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+
+def _listed_serials(rows: list[CatalogRow]) -> set[str]:
+    return {r.serial for r in rows if r.serial}
+
+
+_SERIAL_CHARS = re.compile(r"[0-9]+(?:[/-][0-9]+)?")
+
+
+def serial_text(token: str) -> str:
+    """A token as a serial: OCR letter confusions to digits, ``/`` and ``-`` kept."""
+    mapped = "".join(DIGIT_FOR_LETTER.get(ch, ch) for ch in fold(token))
+    pieces = _SERIAL_CHARS.findall(mapped)
+    return max(pieces, key=len) if pieces else ""
+
+
+def looks_like_serial(token: str) -> bool:
+    """Mostly digits, and any letter one the OCR prints for a digit."""
+    folded = fold(token)
+    alnum = [ch for ch in folded if ch.isalnum()]
+    if not alnum or len(alnum) > 12:
+        return False
+    digits = sum(ch.isdigit() for ch in alnum)
+    letters_ok = all(ch.isdigit() or ch in DIGIT_FOR_LETTER for ch in alnum)
+    return letters_ok and digits / len(alnum) >= 0.75
+
+
+def digit_share(token: str) -> float:
+    alnum = [ch for ch in token if ch.isalnum()]
+    if not alnum:
+        return 0.0
+    return sum(ch.isdigit() for ch in alnum) / len(alnum)
+
+
+@dataclass(slots=True)
+class _ArticleEvidence:
+    entry: ArticleEntry
+    similarity: float
+    line: TextLine
+    rest: str
+
+
+JOIN_PENALTY = 0.03
+
+
+def find_articles(lines: list[TextLine], index: CatalogIndex) -> list[_ArticleEvidence]:
+    """Best evidence per catalog article over all lines, strongest first."""
+    best: dict[str, _ArticleEvidence] = {}
+    for line in lines + joined_neighbours(lines):
+        penalty = JOIN_PENALTY if line.parts else 0.0
+        for match in index.lookup(line.text):
+            strength = match.similarity - penalty
+            if strength < ARTICLE_MIN_SIMILARITY - 0.1:
+                continue
+            old = best.get(match.entry.key)
+            if old is None or (strength, line.score) > (old.similarity, old.line.score):
+                best[match.entry.key] = _ArticleEvidence(match.entry, strength, line, match.rest)
+    return sorted(best.values(), key=lambda e: (-e.similarity, -e.line.score, e.entry.key))
+
+
+def joined_neighbours(lines: list[TextLine]) -> list[TextLine]:
+    """Pairs of close lines of one variant read as one (an article split in two)."""
+    joins = []
+    for a in lines:
+        for b in lines:
+            if a is b or a.variant != b.variant or a.parts or b.parts:
+                continue
+            if len(skeleton(a.text)) < 2 or len(skeleton(b.text)) < 2:
+                continue
+            gap = np.linalg.norm(a.centre - b.centre)
+            if gap < 2.5 * max(a.height, b.height):
+                quad = _bounding_quad(np.vstack([a.quad, b.quad]))
+                joins.append(TextLine(a.text + " " + b.text, min(a.score, b.score), quad, a.variant, (a, b)))
+    return joins
+
+
+def _bounding_quad(points: np.ndarray) -> np.ndarray:
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
+def choose_serial(evidence: _ArticleEvidence, lines: list[TextLine]) -> tuple[str, float, bool, TextLine | None]:
+    """The serial for an article: (text, plausibility 0..1, listed in the table, its line)."""
+    listed = evidence.entry.serials
+    listed_lengths = {len(s) for s in listed}
+    options: list[tuple[float, str, TextLine | None]] = []
+    rest = serial_text(evidence.rest)
+    if rest and looks_like_serial(evidence.rest):
+        options.append((_serial_plausibility(rest, listed, listed_lengths) * evidence.line.score, rest, None))
+    article_line = evidence.line
+    for line in lines:
+        if line.variant != article_line.variant or line is article_line or line in article_line.parts:
+            continue
+        for token in [line.text, *line.text.split()]:
+            if not looks_like_serial(token):
+                continue
+            serial = serial_text(token)
+            if not serial or len(serial) > 12:
+                continue
+            distance = np.linalg.norm(line.centre - article_line.centre) / article_line.height
+            nearness = 1.0 if distance <= 4 else max(0.3, 1.0 - (distance - 4) / 12)
+            p = _serial_plausibility(serial, listed, listed_lengths) * line.score * nearness
+            options.append((p, serial, line))
+    if not options:
+        return "", 0.0, False, None
+    p, serial, line = max(options, key=lambda o: o[0])
+    return serial, p, serial in listed, line
+
+
+def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> float:
+    if serial in listed:
+        return 1.0
+    n = len(serial.replace("/", "").replace("-", ""))
+    if lengths:
+        if len(serial) in lengths:
+            return 0.6
+        return 0.45 if min(abs(len(serial) - k) for k in lengths) == 1 else 0.2
+    return 0.5 if n <= 4 else 0.25
+
+
+SERIAL_MIN_PLAUSIBILITY = 0.25
+
+
+def read_marking(lines: list[TextLine], index: CatalogIndex, limit: int = 5) -> list[Candidate]:
+    """Ranked candidates for the marking in ``lines``; raw text when nothing matches."""
+    candidates: list[Candidate] = []
+    for evidence in find_articles(lines, index)[:limit]:
+        if evidence.similarity < ARTICLE_MIN_SIMILARITY:
+            continue
+        serial, p, listed, serial_line = choose_serial(evidence, lines)
+        if p < SERIAL_MIN_PLAUSIBILITY:
+            serial, listed, serial_line = "", False, None
+        rows = evidence.entry.rows
+        if serial and listed:
+            rows = [r for r in rows if r.serial == serial]
+        confidence = evidence.similarity * (1.0 if listed or not serial else 0.9)
+        used = list(evidence.line.parts or [evidence.line])
+        if serial_line is not None:
+            used.append(serial_line)
+        candidates.append(
+            Candidate(evidence.entry.stamped, serial, confidence, evidence.similarity, listed, rows, used)
+        )
+    known = {c.article for c in candidates}
+    candidates += [c for c in articles_from_serials(lines, index) if c.article not in known]
+    candidates.sort(key=lambda c: (-c.confidence, c.marking))
+    if not candidates:
+        raw = raw_reading(lines)
+        if raw is not None:
+            candidates.append(raw)
+    return candidates
+
+
+# A serial alone names its article only when few articles list it.
+SERIAL_ONLY_MAX_ARTICLES = 3
+
+
+def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Candidate]:
+    """Candidates for photos where the OCR read the serial but not the article.
+
+    A listed serial of three or more digits points to the few articles that
+    list it; fragments of the article read nearby ("1286", "195") pick one.
+    """
+    found: dict[str, Candidate] = {}
+    for line in lines:
+        for token in {line.text, *line.text.split()}:
+            if not looks_like_serial(token):
+                continue
+            serial = serial_text(token)
+            if len(serial) < 3:
+                continue
+            entries = index.articles_with_serial(serial)
+            if not entries or len(entries) > SERIAL_ONLY_MAX_ARTICLES:
+                continue
+            for entry in entries:
+                support, fragment = _fragment_support(entry.key, line, lines)
+                if len(entries) > 1 and support == 0.0:
+                    continue
+                confidence = (0.45 + 0.4 * support) * line.score
+                old = found.get(entry.key)
+                if old is None or confidence > old.confidence:
+                    rows = [r for r in entry.rows if r.serial == serial]
+                    used = [line] + ([fragment] if fragment is not None else [])
+                    found[entry.key] = Candidate(entry.stamped, serial, confidence, 0.0, True, rows, used)
+    return list(found.values())
+
+
+def _fragment_support(key: str, serial_line: TextLine, lines: list[TextLine]) -> tuple[float, TextLine | None]:
+    """How much of ``key`` the other lines of the same variant spell (0..1)."""
+    best: tuple[float, TextLine | None] = (0.0, None)
+    for line in lines:
+        if line is serial_line or line.variant != serial_line.variant:
+            continue
+        text = skeleton(line.text)
+        if len(text) < 3:
+            continue
+        distance, _, _ = ocr_infix_distance(key, text)
+        if distance / len(text) > 0.25:
+            continue
+        support = min(1.0, (len(text) - distance) / len(key))
+        if support > best[0]:
+            best = (support, line)
+    return best
+
+
+def raw_reading(lines: list[TextLine]) -> Candidate | None:
+    """The most marking-like line, as read, for a part the catalog does not know."""
+    plausible = [ln for ln in lines if sum(ch.isdigit() for ch in ln.text) >= 3]
+    if not plausible:
+        return None
+    line = max(plausible, key=lambda ln: (ln.score * min(len(ln.text), 16), ln.text))
+    text = to_cyrillic(fold(line.text).strip())
+    return Candidate(text, "", 0.3 * line.score, 0.0, False, [], [line])

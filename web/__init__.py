@@ -1,0 +1,1 @@
+"""markscan's server side: pages, API, storage, the CLI and the 1C link."""

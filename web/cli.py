@@ -1,0 +1,216 @@
+"""The ``markscan`` command: the same operations the server offers, from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import resource
+import sys
+import time
+from pathlib import Path
+
+from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+log = logging.getLogger("markscan")
+
+
+def _recognizer(args: argparse.Namespace):
+    from inference.catalog import CatalogIndex
+    from inference.ocr import RapidOcrEngine
+    from inference.pipeline import Recognizer
+
+    rows = load_catalog_rows(args.catalog, args.data)
+    return Recognizer(RapidOcrEngine(), CatalogIndex(rows))
+
+
+def image_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def cmd_recognize(args: argparse.Namespace) -> int:
+    from inference.annotate import annotated_jpeg
+    from inference.photo import PhotoError
+
+    recognizer = _recognizer(args)
+    failed = 0
+    results = []
+    for path in args.photos:
+        try:
+            recognition = recognizer.recognize(Path(path))
+        except (PhotoError, OSError) as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        result = {"photo": str(path), **recognition.to_dict()}
+        if args.annotate:
+            out = Path(args.annotate)
+            out.mkdir(parents=True, exist_ok=True)
+            target = out / (Path(path).stem + ".annotated.jpg")
+            target.write_bytes(annotated_jpeg(recognition))
+            result["annotated"] = str(target)
+        results.append(result)
+    json.dump(results if len(args.photos) > 1 else (results[0] if results else None), sys.stdout,
+              ensure_ascii=False, indent=2)
+    print()
+    return 1 if failed else 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from inference.photo import PhotoError
+    from inference.scoring import format_yolo
+
+    recognizer = _recognizer(args)
+    with open(args.out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["image_file", "label", "label_text"])
+        for path in image_files(Path(args.directory)):
+            try:
+                recognition = recognizer.recognize(path)
+                writer.writerow([path.name, format_yolo(recognition.yolo_boxes()), recognition.marking])
+            except (PhotoError, OSError) as exc:
+                log.warning("%s: %s", path.name, exc)
+                writer.writerow([path.name, "", ""])
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from inference.photo import PhotoError
+    from inference.scoring import parse_yolo, score_reading
+
+    directory = Path(args.directory)
+    with open(directory / "labels.csv", encoding="utf-8") as f:
+        labels = list(csv.DictReader(f))
+    recognizer = _recognizer(args)
+    scores, latencies, misses = [], [], []
+    for label in labels:
+        path = directory / "images" / label["image_file"]
+        t = time.perf_counter()
+        try:
+            recognition = recognizer.recognize(path)
+            text, boxes = recognition.marking, recognition.yolo_boxes()
+        except (PhotoError, OSError) as exc:
+            log.warning("%s: %s", path.name, exc)
+            text, boxes = "", []
+        latencies.append(time.perf_counter() - t)
+        score = score_reading(label["label_text"], parse_yolo(label["label"]), text, boxes)
+        scores.append(score)
+        if score.exact < 1:
+            misses.append((label["image_file"], label["label_text"], text))
+    latencies.sort()
+    n = len(scores)
+    summary = {
+        "n": n,
+        "score": _mean([s.score for s in scores]),
+        "iou": _mean([s.iou for s in scores]),
+        "char": _mean([s.char for s in scores]),
+        "exact": _mean([s.exact for s in scores]),
+        "exact_folded": _mean([s.exact_folded for s in scores]),
+        "p50_s": round(_percentile(latencies, 50), 3),
+        "p95_s": round(_percentile(latencies, 95), 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        if args.verbose:
+            for name, truth, text in misses:
+                print(f"  {name}: expected {truth!r}, read {text!r}")
+        print(
+            f"{n} photos  score {summary['score']:.4f}  (IoU {summary['iou']:.3f}, "
+            f"char {summary['char']:.3f}, exact {summary['exact']:.3f}, "
+            f"exact after folding look-alikes {summary['exact_folded']:.3f})\n"
+            f"latency p50 {summary['p50_s']} s, p95 {summary['p95_s']} s; peak memory {summary['peak_rss_mb']} MB"
+        )
+    return 0
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    k = (len(sorted_values) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from web.storage.database import Database
+    from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
+
+    try:
+        report = read_orders_xlsx(args.file)
+    except (OrdersTableError, FileNotFoundError) as exc:
+        print(f"{args.file}: {exc}; the catalog was not changed", file=sys.stderr)
+        return 2
+    if not report.rows:
+        print(f"{args.file}: no valid rows; the catalog was not changed\n{report.summary()}", file=sys.stderr)
+        return 2
+
+    async def write() -> int:
+        db = await Database.open(database_path(args.data))
+        try:
+            if args.merge:
+                return await db.merge_catalog(report.rows)
+            return await db.replace_catalog(report.rows)
+        finally:
+            await db.close()
+
+    written = asyncio.run(write())
+    print(report.summary())
+    print(f"{'merged' if args.merge else 'imported'} {written} rows into {database_path(args.data)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="markscan", description="Read stamped part markings and find their orders.")
+    parser.add_argument("--log-level", default="WARNING")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_catalog(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--catalog", help="orders .xlsx or markscan database (default: the app's database)")
+        p.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the app's data folder")
+
+    p = sub.add_parser("recognize", help="read photos, print JSON")
+    p.add_argument("photos", nargs="+")
+    p.add_argument("--annotate", metavar="DIR", help="also write annotated JPEGs here")
+    with_catalog(p)
+    p.set_defaults(func=cmd_recognize)
+
+    p = sub.add_parser("batch", help="read every photo in DIR into a submission CSV")
+    p.add_argument("directory")
+    p.add_argument("--out", default="predictions.csv")
+    with_catalog(p)
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("evaluate", help="score readings against DIR/labels.csv")
+    p.add_argument("directory")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="list the photos read wrong")
+    with_catalog(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("catalog", help="the orders catalog")
+    catalog = p.add_subparsers(dest="catalog_command", required=True)
+    p = catalog.add_parser("import", help="import an orders .xlsx into the app's database")
+    p.add_argument("file")
+    p.add_argument("--merge", action="store_true", help="add new rows instead of replacing the catalog")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_catalog_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Everything markscan keeps: the SQLite database and the files beside it."""

@@ -1,0 +1,101 @@
+"""The SQLite database (via aiosqlite): schema, and the catalog's reads and writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import aiosqlite
+
+from inference.catalog import CatalogRow, learn_suffixes, stamped_form
+from inference.lookalikes import skeleton
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS catalog (
+    id INTEGER PRIMARY KEY,
+    article TEXT NOT NULL,
+    stamped TEXT NOT NULL,
+    article_key TEXT NOT NULL,
+    serial TEXT NOT NULL DEFAULT '',
+    part_name TEXT NOT NULL DEFAULT '',
+    order_number TEXT NOT NULL DEFAULT '',
+    station_unit TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS catalog_key ON catalog (article_key, serial);
+CREATE INDEX IF NOT EXISTS catalog_order ON catalog (order_number);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_ROW_COLUMNS = "article, serial, part_name, order_number, station_unit"
+
+
+class Database:
+    """One SQLite file; open with ``await Database.open(path)``."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path):
+        self.connection = connection
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path)
+        await connection.executescript(SCHEMA)
+        await connection.commit()
+        return cls(connection, path)
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    async def replace_catalog(self, rows: Iterable[CatalogRow]) -> int:
+        """Swap the whole catalog for ``rows`` in one transaction."""
+        return await self._write_catalog(rows, replace=True)
+
+    async def merge_catalog(self, rows: Iterable[CatalogRow]) -> int:
+        """Add ``rows`` that are not in the catalog yet (same article, serial, order)."""
+        return await self._write_catalog(rows, replace=False)
+
+    async def _write_catalog(self, rows: Iterable[CatalogRow], replace: bool) -> int:
+        rows = list(rows)
+        suffixes = learn_suffixes(r.article for r in rows)
+        db = self.connection
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            if replace:
+                await db.execute("DELETE FROM catalog")
+                existing: set[tuple[str, str, str]] = set()
+            else:
+                async with db.execute("SELECT article, serial, order_number FROM catalog") as cur:
+                    existing = {tuple(r) async for r in cur}
+            new = [r for r in rows if (r.article, r.serial, r.order_number) not in existing]
+            await db.executemany(
+                f"INSERT INTO catalog (stamped, article_key, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        (s := stamped_form(r.article, suffixes)),
+                        skeleton(s),
+                        r.article,
+                        r.serial,
+                        r.part_name,
+                        r.order_number,
+                        r.station_unit,
+                    )
+                    for r in new
+                ],
+            )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+        return len(new)
+
+    async def catalog_rows(self) -> list[CatalogRow]:
+        async with self.connection.execute(f"SELECT {_ROW_COLUMNS} FROM catalog ORDER BY id") as cur:
+            return [CatalogRow(*r) async for r in cur]
+
+    async def catalog_size(self) -> int:
+        async with self.connection.execute("SELECT count(*) FROM catalog") as cur:
+            (n,) = await cur.fetchone()
+        return n

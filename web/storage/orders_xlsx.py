@@ -1,0 +1,151 @@
+"""Reading an orders table (.xlsx) into catalog rows, with a report of what was wrong."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from openpyxl import load_workbook
+
+from inference.catalog import CatalogRow
+
+# Column headers of the orders table, in the order CatalogRow takes them.
+COLUMNS: dict[str, str] = {
+    "ДетальАртикул": "article",
+    "ПорядковыйНомер": "serial",
+    "ДетальНаименование": "part_name",
+    "ЗаказНомер": "order_number",
+    "СтанцияБлок": "station_unit",
+}
+REQUIRED = ("ДетальАртикул", "ЗаказНомер")
+
+
+class OrdersTableError(ValueError):
+    """The file is not an orders table at all; nothing was imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    row_number: int  # as Excel numbers it, header = 1
+    reason: str
+
+
+@dataclass(slots=True)
+class ImportReport:
+    rows: list[CatalogRow] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    empty_rows: int = 0
+
+    def summary(self) -> str:
+        text = f"{len(self.rows)} rows kept, {len(self.rejected)} rejected, {self.empty_rows} empty"
+        lines = [text] + [f"  row {r.row_number}: {r.reason}" for r in self.rejected[:50]]
+        if len(self.rejected) > 50:
+            lines.append(f"  ... and {len(self.rejected) - 50} more")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "kept": len(self.rows),
+            "rejected": [{"row": r.row_number, "reason": r.reason} for r in self.rejected],
+            "empty_rows": self.empty_rows,
+        }
+
+
+def clean_text(value: object) -> str:
+    """Strip the literal double quotes and padding the 1C export leaves."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    while len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        text = text[1:-1].strip()
+    return text.strip('"').strip()
+
+
+def clean_serial(value: object) -> str:
+    """A serial as text; 0 and blank mean none. Raises ValueError on other types."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        raise ValueError(f"serial is a boolean ({value})")
+    if isinstance(value, int):
+        return "" if value == 0 else str(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"serial is a fraction ({value})")
+        return "" if value == 0 else str(int(value))
+    if isinstance(value, str):
+        text = clean_text(value)
+        if text in ("", "0"):
+            return ""
+        if any(ch.isalnum() for ch in text) and len(text) <= 32:
+            return text
+        raise ValueError(f"serial is not a number ({text!r})")
+    raise ValueError(f"serial has type {type(value).__name__} ({value})")
+
+
+def read_orders_xlsx(source: str | Path | IO[bytes]) -> ImportReport:
+    """Parse the first sheet of an orders workbook.
+
+    The header row may sit anywhere in the first 20 rows, columns in any order.
+    A missing required column raises OrdersTableError; a bad row is rejected
+    with its reason and the valid rows are kept.
+    """
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise OrdersTableError(f"not an .xlsx workbook: {exc}") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_at, positions = _find_header(rows)
+        report = ImportReport()
+        for number, values in enumerate(rows, start=header_at + 1):
+            _read_row(number, values, positions, report)
+        return report
+    finally:
+        workbook.close()
+
+
+def _find_header(rows) -> tuple[int, dict[str, int]]:
+    for number, values in enumerate(rows, start=1):
+        names = [clean_text(v) for v in values]
+        positions = {name: i for i, name in enumerate(names) if name in COLUMNS}
+        if positions:
+            missing = [c for c in REQUIRED if c not in positions]
+            if missing:
+                raise OrdersTableError("missing column(s): " + ", ".join(missing))
+            return number, positions
+        if number >= 20:
+            break
+    raise OrdersTableError(
+        "no header row: expected the columns " + ", ".join(COLUMNS)
+    )
+
+
+def _read_row(number: int, values: tuple, positions: dict[str, int], report: ImportReport) -> None:
+    def cell(name: str) -> object:
+        i = positions.get(name)
+        return values[i] if i is not None and i < len(values) else None
+
+    if all(v is None or str(v).strip() in ("", '""') for v in values):
+        report.empty_rows += 1
+        return
+    fields: dict[str, str] = {}
+    try:
+        for name, attr in COLUMNS.items():
+            raw = cell(name)
+            if attr == "serial":
+                fields[attr] = clean_serial(raw)
+            else:
+                if raw is not None and not isinstance(raw, (str, int, float)):
+                    raise ValueError(f"{name} has type {type(raw).__name__}")
+                fields[attr] = clean_text(raw)
+    except ValueError as exc:
+        report.rejected.append(RejectedRow(number, str(exc)))
+        return
+    if not fields["article"]:
+        report.rejected.append(RejectedRow(number, "ДетальАртикул is empty"))
+        return
+    report.rows.append(CatalogRow(**fields))
