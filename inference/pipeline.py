@@ -19,6 +19,7 @@ from inference.catalog import CatalogIndex
 from inference.ocr import OcrEngine
 from inference.photo import Photo, load_photo
 from inference.reading import (
+    ARTICLE_MIN_SIMILARITY,
     CONFIDENT_SIMILARITY,
     NOT_IN_CATALOG,
     UNREADABLE,
@@ -31,6 +32,7 @@ from inference.variants import Variant, contrast, find_round_face, identity, tur
 
 # Lines the recognizer is less sure of than this are noise on steel.
 MIN_LINE_SCORE = 0.3
+TURNED_180 = " turned 180"
 
 VariantMaker = Callable[[np.ndarray], Variant | None]
 
@@ -134,6 +136,8 @@ class Recognizer:
         lines: list[TextLine] = []
         tried: list[str] = []
         candidates: list[Candidate] = []
+        variants: dict[str, Variant] = {}
+        searched: set[int] = set()
         for name, make in self.plan:
             t = time.perf_counter()
             variant = make(photo.image)
@@ -141,14 +145,52 @@ class Recognizer:
             if variant is None:
                 continue
             tried.append(name)
+            variants[variant.name] = variant
             lines += self._read_variant(variant, timings)
-            t = time.perf_counter()
-            candidates = read_marking(lines, self.index)
-            timings["match"] = timings.get("match", 0.0) + time.perf_counter() - t
+            candidates = self._match(lines, timings)
             if is_sure(candidates):
                 break
+            # An article without a sure serial: look closely around it.
+            article_line = _article_line(candidates)
+            if article_line is not None and id(article_line) not in searched:
+                searched.add(id(article_line))
+                lines += self._read_neighbourhood(article_line, variants, timings)
+                candidates = self._match(lines, timings)
+                if is_sure(candidates):
+                    break
         timings["total"] = time.perf_counter() - t0
         return Recognition(candidates, lines, photo, timings, tried)
+
+    def _match(self, lines: list[TextLine], timings: dict[str, float]) -> list[Candidate]:
+        t = time.perf_counter()
+        candidates = read_marking(lines, self.index)
+        timings["match"] = timings.get("match", 0.0) + time.perf_counter() - t
+        return candidates
+
+    def _read_neighbourhood(
+        self, article_line: TextLine, variants: dict[str, Variant], timings: dict[str, float]
+    ) -> list[TextLine]:
+        """Read the strips beside, above and below the article line.
+
+        A short serial (``1``, ``12``) stamped next to the article is often
+        missed by the detector; recognizing the neighbouring strips finds it.
+        """
+        variant = variants.get(article_line.variant.removesuffix(TURNED_180))
+        if variant is None or article_line.variant_quad is None:
+            return []
+        t = time.perf_counter()
+        quads = neighbour_quads(article_line.variant_quad)
+        crops = [crop_line(variant.image, q) for q in quads]
+        if article_line.variant.endswith(TURNED_180):
+            crops = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
+        texts = self.engine.recognize(crops)
+        timings["neighbourhood"] = timings.get("neighbourhood", 0.0) + time.perf_counter() - t
+        lines = []
+        for quad, text in zip(quads, texts):
+            if text.score >= MIN_LINE_SCORE and text.text.strip():
+                on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
+                lines.append(TextLine(text.text.strip(), text.score, on_photo, article_line.variant, (), quad))
+        return lines
 
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
         t = time.perf_counter()
@@ -165,10 +207,34 @@ class Recognizer:
         n = len(crops)
         for i, quad in enumerate(quads):
             on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
-            for text, suffix in ((texts[i], ""), (texts[n + i], " turned 180")):
+            for text, suffix in ((texts[i], ""), (texts[n + i], TURNED_180)):
                 if text.score >= MIN_LINE_SCORE and text.text.strip():
-                    lines.append(TextLine(text.text.strip(), text.score, on_photo, variant.name + suffix))
+                    lines.append(TextLine(text.text.strip(), text.score, on_photo, variant.name + suffix, (), quad))
         return lines
+
+
+def _article_line(candidates: Sequence[Candidate]) -> TextLine | None:
+    """The line the best catalog candidate's article was read from, if any."""
+    if not candidates or not candidates[0].rows or candidates[0].article_similarity < ARTICLE_MIN_SIMILARITY:
+        return None
+    line = candidates[0].lines[0]
+    return None if line.parts else line
+
+
+def neighbour_quads(quad: np.ndarray) -> list[np.ndarray]:
+    """Boxes the size of ``quad`` just past each of its four sides."""
+    along = quad[1] - quad[0]
+    across = quad[3] - quad[0]
+    centre = quad.mean(axis=0)
+    # Grow the box a little across the text: a serial may be taller than the article.
+    grown = centre + (quad - centre) * np.array([1.0, 1.0])
+    grown = grown + np.outer([-1, -1, 1, 1], across) * 0.15
+    return [
+        (grown + across * 1.15).astype(np.float32),
+        (grown - across * 1.15).astype(np.float32),
+        (grown + along * 0.75).astype(np.float32),
+        (grown - along * 0.75).astype(np.float32),
+    ]
 
 
 def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:

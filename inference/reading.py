@@ -10,6 +10,7 @@ list is still reported as read.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +40,7 @@ class TextLine:
     quad: np.ndarray
     variant: str
     parts: tuple[TextLine, ...] = ()  # the lines a joined line was made of
+    variant_quad: np.ndarray | None = None  # the box in the variant's own pixels
 
     @property
     def centre(self) -> np.ndarray:
@@ -62,6 +64,7 @@ class Candidate:
     serial_listed: bool
     rows: list[CatalogRow]
     lines: list[TextLine] = field(default_factory=list)
+    rank: float = 0.0  # what orders candidates: similarity, plus a bonus for a listed serial
 
     @property
     def marking(self) -> str:
@@ -168,31 +171,55 @@ def _bounding_quad(points: np.ndarray) -> np.ndarray:
 
 
 def choose_serial(evidence: _ArticleEvidence, lines: list[TextLine]) -> tuple[str, float, bool, TextLine | None]:
-    """The serial for an article: (text, plausibility 0..1, listed in the table, its line)."""
+    """The serial for an article: (text, plausibility 0..1, listed in the table, its line).
+
+    Every reading near the article, from every variant, votes for its serial
+    text; a serial the table lists for this article counts fully.
+    """
     listed = evidence.entry.serials
     listed_lengths = {len(s) for s in listed}
-    options: list[tuple[float, str, TextLine | None]] = []
+    article_line = evidence.line
+    votes: dict[str, float] = defaultdict(float)
+    best_vote: dict[str, tuple[float, TextLine | None]] = {}
+
+    def vote(serial: str, p: float, line: TextLine | None) -> None:
+        votes[serial] += p
+        if p > best_vote.get(serial, (0.0, None))[0]:
+            best_vote[serial] = (p, line)
+
     rest = serial_text(evidence.rest)
     if rest and looks_like_serial(evidence.rest):
-        options.append((_serial_plausibility(rest, listed, listed_lengths) * evidence.line.score, rest, None))
-    article_line = evidence.line
+        vote(rest, _serial_plausibility(rest, listed, listed_lengths) * article_line.score, None)
     for line in lines:
-        if line.variant != article_line.variant or line is article_line or line in article_line.parts:
+        if line is article_line or line in article_line.parts or _overlap(line.quad, article_line.quad) > 0.3:
             continue
-        for token in [line.text, *line.text.split()]:
+        distance = np.linalg.norm(line.centre - article_line.centre) / article_line.height
+        nearness = 1.0 if distance <= 4 else max(0.3, 1.0 - (distance - 4) / 12)
+        for token in {line.text, *line.text.split()}:
             if not looks_like_serial(token):
                 continue
             serial = serial_text(token)
-            if not serial or len(serial) > 12:
-                continue
-            distance = np.linalg.norm(line.centre - article_line.centre) / article_line.height
-            nearness = 1.0 if distance <= 4 else max(0.3, 1.0 - (distance - 4) / 12)
-            p = _serial_plausibility(serial, listed, listed_lengths) * line.score * nearness
-            options.append((p, serial, line))
-    if not options:
+            if serial and len(serial) <= 12:
+                vote(serial, _serial_plausibility(serial, listed, listed_lengths) * line.score * nearness, line)
+    if not votes:
         return "", 0.0, False, None
-    p, serial, line = max(options, key=lambda o: o[0])
-    return serial, p, serial in listed, line
+    # The strongest single reading decides; agreeing readings add a little.
+    serial = max(votes, key=lambda s: (best_vote[s][0] + 0.25 * (votes[s] - best_vote[s][0]), s))
+    p, line = best_vote[serial]
+    return serial, min(1.0, p + 0.25 * (votes[serial] - p)), serial in listed, line
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of the axis-aligned boxes around two quads."""
+    ax0, ay0 = a.min(axis=0)
+    ax1, ay1 = a.max(axis=0)
+    bx0, by0 = b.min(axis=0)
+    bx1, by1 = b.max(axis=0)
+    iw = max(0.0, min(ax1, bx1) - max(ax0, bx0))
+    ih = max(0.0, min(ay1, by1) - max(ay0, by0))
+    inter = iw * ih
+    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
+    return float(inter / union) if union > 0 else 0.0
 
 
 def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> float:
@@ -207,6 +234,8 @@ def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> fl
 
 
 SERIAL_MIN_PLAUSIBILITY = 0.25
+# A serial the table lists for the article outweighs a small doubt about the article.
+LISTED_SERIAL_BONUS = 0.05
 
 
 def read_marking(lines: list[TextLine], index: CatalogIndex, limit: int = 5) -> list[Candidate]:
@@ -222,15 +251,16 @@ def read_marking(lines: list[TextLine], index: CatalogIndex, limit: int = 5) -> 
         if serial and listed:
             rows = [r for r in rows if r.serial == serial]
         confidence = evidence.similarity * (1.0 if listed or not serial else 0.9)
+        rank = evidence.similarity + (LISTED_SERIAL_BONUS if listed else 0.0)
         used = list(evidence.line.parts or [evidence.line])
         if serial_line is not None:
             used.append(serial_line)
         candidates.append(
-            Candidate(evidence.entry.stamped, serial, confidence, evidence.similarity, listed, rows, used)
+            Candidate(evidence.entry.stamped, serial, confidence, evidence.similarity, listed, rows, used, rank)
         )
     known = {c.article for c in candidates}
     candidates += [c for c in articles_from_serials(lines, index) if c.article not in known]
-    candidates.sort(key=lambda c: (-c.confidence, c.marking))
+    candidates.sort(key=lambda c: (-(c.rank or c.confidence), c.marking))
     if not candidates:
         raw = raw_reading(lines)
         if raw is not None:

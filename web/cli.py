@@ -168,6 +168,45 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def seed_demo(data_dir: Path) -> str:
+    """Fill an empty database with the made-up demo plant; write its photos."""
+    from web.demo import demo_photos, demo_rows
+    from web.storage.database import Database
+
+    async def seed() -> int:
+        db = await Database.open(database_path(data_dir))
+        try:
+            if await db.catalog_size() == 0:
+                return await db.replace_catalog(demo_rows())
+            return 0
+        finally:
+            await db.close()
+
+    added = asyncio.run(seed())
+    photos_dir = data_dir / "demo-photos"
+    photos_dir.mkdir(parents=True, exist_ok=True)
+    rows = demo_rows()
+    for i, photo in enumerate(demo_photos(rows)):
+        (photos_dir / f"demo-{i + 1}.jpg").write_bytes(photo.jpeg)
+    catalog = f"demo catalog of {added} rows written" if added else "catalog already present, left as it is"
+    return f"{catalog}; demo photos in {photos_dir}"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from web.app import create_app
+    from web.config import Config
+
+    data_dir = Path(args.data)
+    if args.demo:
+        print(seed_demo(data_dir), flush=True)
+    config = Config.from_env(data_dir=data_dir, workers=args.workers)
+    print(f"markscan: http://{args.host}:{args.port}/  (data in {data_dir})", flush=True)
+    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level.lower())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="markscan", description="Read stamped part markings and find their orders.")
     parser.add_argument("--log-level", default="WARNING")
@@ -195,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="list the photos read wrong")
     with_catalog(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("serve", help="start the web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="holds the database and the photos")
+    p.add_argument("--workers", type=int, help="recognition threads (default: CPU cores)")
+    p.add_argument("--demo", action="store_true", help="seed a demo catalog and photos if the database is empty")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("catalog", help="the orders catalog")
     catalog = p.add_subparsers(dest="catalog_command", required=True)

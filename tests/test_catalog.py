@@ -1,0 +1,59 @@
+from conftest import row
+
+from inference.catalog import CatalogIndex, learn_suffixes, stamped_form
+
+
+def test_suffixes_are_learned_from_the_table_and_cut():
+    articles = ["1391-30-0108 ТС1.1", "АМ116.17.02.015 Пр.", "АНЕМ.494454.125-04.LP ЗИП", "АНЕМ.711447.066Пр."]
+    suffixes = learn_suffixes(articles)
+    assert {"ТС1.1", "Пр.", "ЗИП"} <= suffixes
+    assert [stamped_form(a, suffixes) for a in articles] == [
+        "1391-30-0108", "АМ116.17.02.015", "АНЕМ.494454.125-04.LP", "АНЕМ.711447.066",
+    ]
+
+
+def test_one_entry_per_stamped_article_with_all_its_rows():
+    index = CatalogIndex([row("195-30-1285 ТС1.1", "1"), row("195-30-1285", "2", order="9"), row("1391-30-0109", "5")])
+    assert len(index) == 2
+    entry = index.entries["195301285"]
+    assert entry.stamped == "195-30-1285"
+    assert entry.serials == {"1", "2"}
+    assert len(entry.rows) == 2
+
+
+def _best(index, text):
+    matches = index.lookup(text)
+    return matches[0] if matches else None
+
+
+def test_lookup_reads_latin_lookalikes_and_dropped_dots():
+    index = CatalogIndex([row("АМ117.07.01.210"), row("АМ117.07.01.211"), row("195-30-1285")])
+    best = _best(index, "AM1170701210")
+    assert best.entry.stamped == "АМ117.07.01.210"
+    assert best.similarity == 1.0
+
+
+def test_lookup_forgives_ocr_confusions_more_than_other_errors():
+    index = CatalogIndex([row("1391-30-0109"), row("1391-30-0189")])
+    best = _best(index, "I39I-3O-O1O9")
+    assert best.entry.stamped == "1391-30-0109"
+    assert best.similarity > 0.6
+
+
+def test_lookup_returns_the_text_after_the_article():
+    index = CatalogIndex([row("195-30-1285", "2660")])
+    best = _best(index, "195-30-1285 2660")
+    assert best.similarity == 1.0
+    assert best.rest == "2660"
+
+
+def test_unrelated_text_is_not_similar():
+    index = CatalogIndex([row("195-30-1285"), row("АМ116.06.00.901-03")])
+    best = _best(index, "22K+08X18H10T")
+    assert best is None or best.similarity < 0.5
+
+
+def test_articles_with_serial():
+    index = CatalogIndex([row("195-30-1286", "3089"), row("195-30-1285", "2660")])
+    assert [e.stamped for e in index.articles_with_serial("3089")] == ["195-30-1286"]
+    assert index.articles_with_serial("1") == []

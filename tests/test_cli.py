@@ -1,0 +1,100 @@
+"""The markscan command, run as a user would run it."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from web.demo import demo_photos
+
+MARKSCAN = [sys.executable, "-m", "web.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def markscan(*args, cwd=ROOT):
+    return subprocess.run([*MARKSCAN, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def orders_xlsx(tmp_path_factory, rows) -> Path:
+    path = tmp_path_factory.mktemp("orders") / "orders.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ДетальАртикул", "ПорядковыйНомер", "ДетальНаименование", "ЗаказНомер", "СтанцияБлок"])
+    for r in rows:
+        ws.append([f'"{r.article}"', int(r.serial) if r.serial else 0, f'"{r.part_name}"',
+                   f'"{r.order_number}  "', r.station_unit])
+    ws.append(["", "not a number", "", "", ""])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def photo_dir(tmp_path_factory, rows) -> Path:
+    directory = tmp_path_factory.mktemp("photos")
+    (directory / "images").mkdir()
+    with open(directory / "labels.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["image_file", "label", "label_text"])
+        for i, photo in enumerate(demo_photos(rows, count=2)):
+            name = f"{i}.jpg"
+            (directory / "images" / name).write_bytes(photo.jpeg)
+            x0, y0, x1, y1 = photo.box
+            w, h = (960, 720) if i % 2 == 0 else (720, 960)
+            writer.writerow([name, f"0 {(x0 + x1) / 2 / w} {(y0 + y1) / 2 / h} {(x1 - x0) / w} {(y1 - y0) / h}",
+                             photo.marking])
+    (directory / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    return directory
+
+
+def test_catalog_import_reports_and_writes_the_database(tmp_path, orders_xlsx, rows):
+    result = markscan("catalog", "import", str(orders_xlsx), "--data", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(rows)} rows kept, 1 rejected" in result.stdout
+    assert (tmp_path / "markscan.db").exists()
+
+
+def test_catalog_import_of_a_wrong_file_changes_nothing(tmp_path):
+    bad = tmp_path / "orders.xlsx"
+    bad.write_text("not a workbook")
+    result = markscan("catalog", "import", str(bad), "--data", str(tmp_path))
+    assert result.returncode == 2
+    assert "not an .xlsx" in result.stderr
+
+
+def test_recognize_prints_json(photo_dir, orders_xlsx):
+    result = markscan("recognize", str(photo_dir / "images" / "0.jpg"), "--catalog", str(orders_xlsx))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    truth = next(csv.DictReader(open(photo_dir / "labels.csv", encoding="utf-8")))["label_text"]
+    assert data["marking"] == truth
+
+
+def test_recognize_a_broken_photo_fails_clearly(photo_dir, orders_xlsx):
+    result = markscan("recognize", str(photo_dir / "images" / "broken.jpg"), "--catalog", str(orders_xlsx))
+    assert result.returncode != 0
+    assert "broken.jpg" in result.stderr and "image" in result.stderr
+
+
+def test_batch_writes_a_row_for_every_image(photo_dir, orders_xlsx, tmp_path):
+    out = tmp_path / "predictions.csv"
+    result = markscan("batch", str(photo_dir / "images"), "--catalog", str(orders_xlsx), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    written = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert [r["image_file"] for r in written] == ["0.jpg", "1.jpg", "broken.jpg"]
+    assert written[2]["label_text"] == ""
+    assert "broken.jpg" in result.stderr
+    assert written[0]["label_text"].startswith(("АМ", "АН", "1"))
+
+
+def test_evaluate_json_has_the_promised_keys(photo_dir, orders_xlsx):
+    result = markscan("evaluate", str(photo_dir), "--catalog", str(orders_xlsx), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"n", "score", "iou", "char", "exact", "exact_folded", "p50_s", "p95_s", "peak_rss_mb"}
+    assert data["n"] == 2
+    assert data["exact"] == 1.0

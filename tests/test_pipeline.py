@@ -1,0 +1,69 @@
+"""The whole recognition pipeline with the real OCR models, on photos the project renders."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from inference.annotate import annotated_jpeg
+from inference.photo import PhotoError
+from inference.pipeline import Recognizer
+from inference.reading import MATCHED, UNREADABLE
+from inference.scoring import union_iou
+from web.demo import render_marking
+
+
+@pytest.fixture(scope="module")
+def recognizer(ocr_engine, index):
+    return Recognizer(ocr_engine, index)
+
+
+def _stamped_serial(rows):
+    return next(r for r in rows if r.serial and r.article.startswith("195"))
+
+
+@pytest.mark.parametrize("quarter_turns", [0, 1, 3])
+def test_a_rendered_marking_is_read_at_any_quarter_turn(recognizer, rows, quarter_turns):
+    target = next(r for r in rows if r.serial and r.article.split()[0].count("-") == 2)
+    marking = f"{target.article.split()[0]} {target.serial}"
+    photo = render_marking(marking, seed=3, quarter_turns=quarter_turns)
+    result = recognizer.recognize(photo.jpeg)
+    assert result.marking == marking
+    assert result.status == MATCHED
+    assert result.best.rows[0].order_number == target.order_number
+    w, h = result.photo.original_size
+    x0, y0, x1, y1 = photo.box
+    truth = [((x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h)]
+    assert union_iou(result.yolo_boxes(), truth) > 0.5
+
+
+def test_result_carries_boxes_candidates_and_stage_times(recognizer, rows):
+    photo = render_marking("1391-30-1583 1574", seed=5)
+    data = recognizer.recognize(photo.jpeg).to_dict()
+    assert set(data) >= {"marking", "article", "serial", "confidence", "status", "boxes", "yolo_boxes",
+                         "candidates", "timings_s"}
+    assert {"load", "detect", "recognize", "match", "total"} <= set(data["timings_s"])
+    x0, y0, x1, y1 = data["boxes"][0]
+    assert 0 <= x0 < x1 <= 960 and 0 <= y0 < y1 <= 720
+
+
+def test_a_photo_without_text_is_unreadable(recognizer):
+    buffer = io.BytesIO()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(100, 140, (600, 800, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    result = recognizer.recognize(buffer.getvalue())
+    assert result.status == UNREADABLE
+    assert result.marking == ""
+    assert annotated_jpeg(result)[:2] == b"\xff\xd8"
+
+
+def test_annotated_jpeg_is_a_jpeg(recognizer):
+    result = recognizer.recognize(render_marking("1391-30-1583 1574", seed=5).jpeg)
+    data = annotated_jpeg(result)
+    assert Image.open(io.BytesIO(data)).format == "JPEG"
+
+
+def test_not_an_image_raises_photo_error(recognizer):
+    with pytest.raises(PhotoError):
+        recognizer.recognize(b"GIF89a but not really")

@@ -1,0 +1,69 @@
+import numpy as np
+from conftest import row
+
+from inference.catalog import CatalogIndex
+from inference.reading import ARTICLE_ONLY, MATCHED, NOT_IN_CATALOG, TextLine, read_marking, serial_text
+
+
+def line(text, y=0.0, score=0.95, variant="upright"):
+    quad = np.array([[0, y], [200, y], [200, y + 30], [0, y + 30]], dtype=np.float32)
+    return TextLine(text, score, quad, variant)
+
+
+INDEX = CatalogIndex(
+    [row("195-30-1285 ТС1.1", s, order="201013737") for s in ("2660", "2661", "2662")]
+    + [row("АМ117.07.01.210", "31"), row("АМ117.07.01.211", "32"), row("1753-30-1034")]
+    + [row("195-30-1286", "3089")]
+)
+
+
+def test_article_and_listed_serial_are_matched_in_catalog_form():
+    best = read_marking([line("195-30-1285", 0), line("2661", 40)], INDEX)[0]
+    assert best.marking == "195-30-1285 2661"
+    assert best.status == MATCHED
+    assert [r.serial for r in best.rows] == ["2661"]
+
+
+def test_latin_reading_comes_out_cyrillic():
+    best = read_marking([line("AM1170701210", 0), line("31", 40)], INDEX)[0]
+    assert best.marking == "АМ117.07.01.210 31"
+
+
+def test_unlisted_serial_is_kept_as_read_with_the_article_rows():
+    best = read_marking([line("195-30-1285", 0), line("2699", 40)], INDEX)[0]
+    assert best.marking == "195-30-1285 2699"
+    assert best.status == ARTICLE_ONLY
+    assert len(best.rows) == 3
+
+
+def test_far_off_reading_is_flagged_not_in_catalog():
+    best = read_marking([line("4471-88-9035", 0)], INDEX)[0]
+    assert best.status == NOT_IN_CATALOG
+    assert best.marking == "4471-88-9035"
+    assert best.rows == []
+
+
+def test_article_without_serials_matches_alone():
+    best = read_marking([line("1753-30-1034", 0)], INDEX)[0]
+    assert best.marking == "1753-30-1034"
+    assert best.status == MATCHED
+
+
+def test_a_listed_serial_finds_its_article_when_only_a_fragment_was_read():
+    best = read_marking([line("3089", 0), line("1286", 40)], INDEX)[0]
+    assert best.marking == "195-30-1286 3089"
+
+
+def test_steel_grade_lines_are_not_taken_for_serials():
+    best = read_marking([line("195-30-1285", 0), line("22K+08X18H10T", 40), line("2662", 80)], INDEX)[0]
+    assert best.serial == "2662"
+
+
+def test_serial_text_maps_letters_and_keeps_separators():
+    assert serial_text("497/4") == "497/4"
+    assert serial_text("3398-3409") == "3398-3409"
+    assert serial_text("2O6S") == "2065"
+
+
+def test_no_lines_no_candidates():
+    assert read_marking([], INDEX) == []

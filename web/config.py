@@ -1,0 +1,35 @@
+"""Server settings: command-line flags first, then MARKSCAN_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: Path = Path("markscan-data")
+    workers: int = os.cpu_count() or 1  # recognition threads
+    queue_limit: int = 16  # photos waiting for a worker before we answer 503
+    max_upload_bytes: int = 25 * 1024 * 1024
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "markscan.db"
+
+    @property
+    def demo_photos(self) -> Path:
+        return self.data_dir / "demo-photos"
+
+    @classmethod
+    def from_env(cls, **overrides) -> Config:
+        env = os.environ
+        values = {
+            "data_dir": Path(env.get("MARKSCAN_DATA", "markscan-data")),
+            "workers": int(env.get("MARKSCAN_WORKERS", os.cpu_count() or 1)),
+            "queue_limit": int(env.get("MARKSCAN_QUEUE_LIMIT", 16)),
+            "max_upload_bytes": int(env.get("MARKSCAN_MAX_UPLOAD_MB", 25)) * 1024 * 1024,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

@@ -1,0 +1,127 @@
+"""A made-up plant for trying markscan at once: a catalog and stamped-looking photos.
+
+Nothing here comes from a real plant; the formats follow the real orders table
+(articles like ``АМ116.06.00.901-03`` or ``195-30-1285``, serials per order).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from inference.catalog import CatalogRow
+from inference.lookalikes import fold
+
+STATIONS = (
+    "АЭС Эль-Дабаа_блок 1", "АЭС Эль-Дабаа_блок 2", "АЭС Аккую_блок 3",
+    "Тяньваньская АЭС_блок 7", "АЭС Сюйдапу_блок 4", "АЭС Руппур_блок 2",
+)
+SUFFIXES = ("", "", "", " ТС1.1", " Пр.", " ЗИП")
+
+
+def _article(rng: random.Random) -> str:
+    kind = rng.randrange(5)
+    if kind == 0:
+        base = f"АМ{rng.randint(110, 119)}.{rng.randint(1, 17):02d}.{rng.randint(0, 5):02d}.{rng.randint(100, 999)}"
+        return base + (f"-{rng.randint(1, 9):02d}" if rng.random() < 0.4 else "")
+    if kind == 1:
+        return f"{rng.choice((195, 1391, 1753))}-30-{rng.randint(100, 1999):04d}"
+    if kind == 2:
+        return f"АНЕМ.{rng.randint(400000, 799999)}.{rng.randint(100, 999)}-{rng.randint(1, 20):02d}.LP"
+    if kind == 3:
+        return f"{rng.randint(10, 19)}-{rng.randint(10, 30)}-{rng.randint(1000, 1999)}.{rng.randint(100, 300)}"
+    return f"АМ{rng.randint(110, 119)}.{rng.randint(1, 17):02d}.{rng.randint(0, 5):02d}.{rng.randint(100, 999)}"
+
+
+def demo_rows(n_articles: int = 60, seed: int = 7) -> list[CatalogRow]:
+    """A few hundred catalog rows: every article with a run of serials (or none)."""
+    rng = random.Random(seed)
+    rows: list[CatalogRow] = []
+    seen: set[str] = set()
+    while len(seen) < n_articles:
+        article = _article(rng)
+        if article in seen:
+            continue
+        seen.add(article)
+        suffix = rng.choice(SUFFIXES)
+        order = str(rng.randint(201010000, 201019999))
+        station = rng.choice(STATIONS)
+        part = f"ДетальЦБ-{rng.randint(1000, 150000):08d}"
+        if rng.random() < 0.15:
+            rows.append(CatalogRow(article + suffix, "", part, order, station))
+            continue
+        start = rng.choice((1, rng.randint(10, 300), rng.randint(1000, 3500)))
+        for serial in range(start, start + rng.randint(2, 12)):
+            rows.append(CatalogRow(article + suffix, str(serial), part, order, station))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPhoto:
+    marking: str  # the truth: article and serial as the catalog writes them
+    jpeg: bytes
+    box: tuple[int, int, int, int]  # the marking in the photo's pixels
+
+
+def _metal(rng: np.random.Generator, width: int, height: int) -> Image.Image:
+    """Brushed steel: streaky noise, a light gradient, a soft highlight."""
+    noise = rng.normal(0, 1, (height, width // 8 + 1)).astype(np.float32)
+    streaks = np.repeat(noise, 8, axis=1)[:, :width]
+    base = 150 + 12 * streaks + rng.normal(0, 4, (height, width))
+    ramp = np.linspace(-25, 25, width)[None, :] + np.linspace(-10, 10, height)[:, None]
+    gray = np.clip(base + ramp, 0, 255).astype(np.uint8)
+    image = Image.fromarray(gray).filter(ImageFilter.GaussianBlur(1.2))
+    return image.convert("RGB")
+
+
+def render_marking(marking: str, seed: int = 0, quarter_turns: int = 0) -> DemoPhoto:
+    """A photo of ``marking`` stamped on steel (article above, serial below).
+
+    Letters are drawn with their Latin twins: the stamp looks the same.
+    """
+    rng = np.random.default_rng(seed)
+    width, height = 960, 720
+    image = _metal(rng, width, height)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=int(rng.integers(52, 64)))
+    lines = fold(marking).split(" ", 1)
+    x = int(rng.integers(60, 160))
+    y = int(rng.integers(180, 300))
+    top = y
+    right = x
+    for text in lines:
+        # An engraved groove: dark stroke, light lip below-right.
+        draw.text((x + 2, y + 2), text, font=font, fill=(205, 205, 200))
+        draw.text((x, y), text, font=font, fill=(55, 55, 60))
+        box = draw.textbbox((x, y), text, font=font)
+        right = max(right, box[2])
+        y = box[3] + 25
+    bottom = y - 25
+    image = image.filter(ImageFilter.GaussianBlur(0.8))
+    box = (x - 5, top - 5, right + 5, bottom + 5)
+    for _ in range(quarter_turns % 4):
+        image = image.transpose(Image.Transpose.ROTATE_90)
+        w = image.height  # width before this turn
+        box = (box[1], w - box[2], box[3], w - box[0])
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return DemoPhoto(marking, buffer.getvalue(), box)
+
+
+def demo_photos(rows: list[CatalogRow], count: int = 4, seed: int = 11) -> list[DemoPhoto]:
+    """Photos of a few catalog parts, some turned as a phone would hold them."""
+    from inference.catalog import learn_suffixes, stamped_form
+
+    rng = random.Random(seed)
+    suffixes = learn_suffixes(r.article for r in rows)
+    with_serial = [r for r in rows if r.serial]
+    photos = []
+    for i in range(count):
+        row = rng.choice(with_serial)
+        marking = f"{stamped_form(row.article, suffixes)} {row.serial}"
+        photos.append(render_marking(marking, seed=seed + i, quarter_turns=(0, 1, 0, 3)[i % 4]))
+    return photos
