@@ -42,24 +42,30 @@ def ocr_infix_distance(read: str, truth: str) -> tuple[float, int, int]:
     lies outside it (a serial on the same line, a stray mark) costs nothing.
     """
     n = len(truth)
-    # Column-wise DP over ``read`` positions: cost[j] = distance of truth[:j]
-    # to a stretch of read ending here; start[j] = where that stretch begins.
+    # DP over ``read``: cost[j] = distance of truth[:j] to a stretch of read
+    # ending here; origin[j] = where that stretch begins.
     cost = [j * INSERT_DELETE for j in range(n + 1)]
-    start = [0] * (n + 1)
+    origin = [0] * (n + 1)
     best = (cost[n], 0, 0)
+    pairs = CONFUSION_PAIRS
     for i, a in enumerate(read, 1):
-        new_cost = [0.0]
-        new_start = [i]
-        for j, b in enumerate(truth, 1):
-            options = (
-                (cost[j - 1] + _sub_cost(a, b), start[j - 1]),
-                (cost[j] + INSERT_DELETE, start[j]),
-                (new_cost[j - 1] + INSERT_DELETE, new_start[j - 1]),
-            )
-            c, s = min(options, key=lambda o: o[0])
-            new_cost.append(c)
-            new_start.append(s)
-        cost, start = new_cost, new_start
+        new_cost = [0.0] * (n + 1)
+        new_origin = [i] * (n + 1)
+        left, left_origin = 0.0, i
+        for j in range(1, n + 1):
+            b = truth[j - 1]
+            diag = cost[j - 1] + (0.0 if a == b else CONFUSED if (a, b) in pairs else SUBSTITUTE)
+            up = cost[j] + INSERT_DELETE
+            side = left + INSERT_DELETE
+            if diag <= up and diag <= side:
+                left, left_origin = diag, origin[j - 1]
+            elif up <= side:
+                left, left_origin = up, origin[j]
+            else:
+                left = side
+            new_cost[j] = left
+            new_origin[j] = left_origin
+        cost, origin = new_cost, new_origin
         if cost[n] < best[0]:
-            best = (cost[n], start[n], i)
+            best = (cost[n], origin[n], i)
     return best

@@ -9,15 +9,37 @@ from __future__ import annotations
 
 # Cyrillic capital -> Latin capital that prints the same.
 CYRILLIC_TO_LATIN: dict[str, str] = {
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
-    "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "У": "Y",
+    "Х": "X",
 }
 LATIN_TO_CYRILLIC: dict[str, str] = {v: k for k, v in CYRILLIC_TO_LATIN.items()}
 
 # Characters the recognizer mixes up on stamped steel: each group is one class.
 CONFUSABLE_GROUPS: tuple[str, ...] = (
-    "0ODQU", "1IL7T|!J", "5S", "8B3", "6G", "2Z", "4A", "9G", "-_~—–",
-    "./,:;·", "MN", "HN", "KX", "UV",
+    "0ODQU",
+    "1IL7T|!J",
+    "5S",
+    "8B3",
+    "6G",
+    "2Z",
+    "4A",
+    "9G",
+    "-_~—–",
+    "./,:;·",
+    "MN",
+    "HN",
+    "KX",
+    "UV",
 )
 
 SEPARATORS = ".-/ "
@@ -48,8 +70,21 @@ CONFUSION_PAIRS = _confusion_pairs()
 
 # A letter read where a digit stands in the catalog, or the reverse.
 DIGIT_FOR_LETTER: dict[str, str] = {
-    "O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "T": "1", "J": "1",
-    "|": "1", "!": "1", "S": "5", "B": "8", "G": "6", "Z": "2", "A": "4",
+    "O": "0",
+    "D": "0",
+    "Q": "0",
+    "U": "0",
+    "I": "1",
+    "L": "1",
+    "T": "1",
+    "J": "1",
+    "|": "1",
+    "!": "1",
+    "S": "5",
+    "B": "8",
+    "G": "6",
+    "Z": "2",
+    "A": "4",
 }
 
 

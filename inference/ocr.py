@@ -77,4 +77,4 @@ class RapidOcrEngine:
         if not crops:
             return []
         result = self._rec(TextRecInput(img=crops))
-        return [RecognizedText(t, float(s)) for t, s in zip(result.txts, result.scores)]
+        return [RecognizedText(t, float(s)) for t, s in zip(result.txts, result.scores, strict=True)]

@@ -86,10 +86,7 @@ class Recognition:
 
     def yolo_boxes(self) -> list[YoloBox]:
         w, h = self.photo.original_size
-        return [
-            ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h)
-            for x0, y0, x1, y1 in self.boxes()
-        ]
+        return [((x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h) for x0, y0, x1, y1 in self.boxes()]
 
     def to_dict(self) -> dict:
         best = self.best
@@ -186,7 +183,7 @@ class Recognizer:
         texts = self.engine.recognize(crops)
         timings["neighbourhood"] = timings.get("neighbourhood", 0.0) + time.perf_counter() - t
         lines = []
-        for quad, text in zip(quads, texts):
+        for quad, text in zip(quads, texts, strict=True):
             if text.score >= MIN_LINE_SCORE and text.text.strip():
                 on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
                 lines.append(TextLine(text.text.strip(), text.score, on_photo, article_line.variant, (), quad))
@@ -245,9 +242,7 @@ def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     width, height = max(width, 1), max(height, 1)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(quad, target)
-    crop = cv2.warpPerspective(
-        image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
-    )
+    crop = cv2.warpPerspective(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
     if height >= 1.5 * width:
         crop = np.rot90(crop)
     return np.ascontiguousarray(crop)

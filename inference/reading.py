@@ -31,7 +31,7 @@ ARTICLE_MIN_SIMILARITY = 0.72
 CONFIDENT_SIMILARITY = 0.92
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TextLine:
     """One recognized line, its box in the original photo's pixels."""
 
@@ -170,20 +170,31 @@ def _bounding_quad(points: np.ndarray) -> np.ndarray:
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
 
 
-def choose_serial(evidence: _ArticleEvidence, lines: list[TextLine]) -> tuple[str, float, bool, TextLine | None]:
+def _is_article_fragment(text: str, key: str) -> bool:
+    """A piece of the article read on its own (``00.902``, ``-05``), not a serial."""
+    piece = skeleton(text)
+    if not piece or piece not in key:
+        return False
+    return len(piece) >= 3 or any(ch in ".-" for ch in text)
+
+
+def choose_serial(
+    evidence: _ArticleEvidence, lines: list[TextLine], index_lengths: dict[int, int]
+) -> tuple[str, float, bool, TextLine | None]:
     """The serial for an article: (text, plausibility 0..1, listed in the table, its line).
 
     Every reading near the article, from every variant, votes for its serial
     text; a serial the table lists for this article counts fully.
     """
     listed = evidence.entry.serials
-    listed_lengths = {len(s) for s in listed}
+    listed_lengths = {len(s) for s in listed} or set(index_lengths)
     article_line = evidence.line
+    key = evidence.entry.key
     votes: dict[str, float] = defaultdict(float)
     best_vote: dict[str, tuple[float, TextLine | None]] = {}
 
     def vote(serial: str, p: float, line: TextLine | None) -> None:
-        votes[serial] += p
+        votes[serial] += p if p >= 0.3 else 0.0  # only plausible readings agree
         if p > best_vote.get(serial, (0.0, None))[0]:
             best_vote[serial] = (p, line)
 
@@ -195,6 +206,8 @@ def choose_serial(evidence: _ArticleEvidence, lines: list[TextLine]) -> tuple[st
             continue
         distance = np.linalg.norm(line.centre - article_line.centre) / article_line.height
         nearness = 1.0 if distance <= 4 else max(0.3, 1.0 - (distance - 4) / 12)
+        if _is_article_fragment(line.text, key):
+            continue
         for token in {line.text, *line.text.split()}:
             if not looks_like_serial(token):
                 continue
@@ -223,14 +236,19 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> float:
+    """How likely ``serial`` is this article's serial, before OCR score and distance.
+
+    ``lengths`` are the lengths of the article's listed serials, or of every
+    listed serial in the catalog when the article lists none.
+    """
     if serial in listed:
         return 1.0
-    n = len(serial.replace("/", "").replace("-", ""))
-    if lengths:
-        if len(serial) in lengths:
-            return 0.6
-        return 0.45 if min(abs(len(serial) - k) for k in lengths) == 1 else 0.2
-    return 0.5 if n <= 4 else 0.25
+    n = sum(ch.isdigit() for ch in serial)
+    if n in lengths or len(serial) in lengths:
+        return 0.6
+    if lengths and min(abs(n - k) for k in lengths) == 1 and n <= max(lengths):
+        return 0.45
+    return 0.1
 
 
 SERIAL_MIN_PLAUSIBILITY = 0.25
@@ -244,7 +262,7 @@ def read_marking(lines: list[TextLine], index: CatalogIndex, limit: int = 5) -> 
     for evidence in find_articles(lines, index)[:limit]:
         if evidence.similarity < ARTICLE_MIN_SIMILARITY:
             continue
-        serial, p, listed, serial_line = choose_serial(evidence, lines)
+        serial, p, listed, serial_line = choose_serial(evidence, lines, index.serial_lengths)
         if p < SERIAL_MIN_PLAUSIBILITY:
             serial, listed, serial_line = "", False, None
         rows = evidence.entry.rows

@@ -56,9 +56,7 @@ class PhotoScore:
         return 0.05 * self.iou + 0.65 * self.char + 0.30 * self.exact
 
 
-def score_reading(
-    truth_text: str, truth_boxes: Sequence[YoloBox], text: str, boxes: Sequence[YoloBox]
-) -> PhotoScore:
+def score_reading(truth_text: str, truth_boxes: Sequence[YoloBox], text: str, boxes: Sequence[YoloBox]) -> PhotoScore:
     """Score one photo as the organizers did; an empty answer scores 0."""
     if not text:
         return PhotoScore(0.0, 0.0, 0.0, 0.0)

@@ -61,8 +61,14 @@ def find_round_face(image: np.ndarray) -> tuple[float, float, float] | None:
     small = cv2.medianBlur(small, 5)
     side = min(small.shape)
     circles = cv2.HoughCircles(
-        small, cv2.HOUGH_GRADIENT, dp=1.5, minDist=side, param1=120, param2=40,
-        minRadius=int(side * 0.22), maxRadius=int(side * 0.6),
+        small,
+        cv2.HOUGH_GRADIENT,
+        dp=1.5,
+        minDist=side,
+        param1=120,
+        param2=40,
+        minRadius=int(side * 0.22),
+        maxRadius=int(side * 0.6),
     )
     if circles is None:
         return None
@@ -81,9 +87,7 @@ def unwrapped(image: np.ndarray, circle: tuple[float, float, float]) -> Variant:
     radius = r * 1.08
     height = int(2 * np.pi * radius)  # one pixel per pixel of rim
     width = int(radius)
-    polar = cv2.warpPolar(
-        image, (width, height), (cx, cy), radius, cv2.WARP_POLAR_LINEAR | cv2.INTER_LINEAR
-    )
+    polar = cv2.warpPolar(image, (width, height), (cx, cy), radius, cv2.WARP_POLAR_LINEAR | cv2.INTER_LINEAR)
     doubled = np.vstack([polar, polar[: height // 2]])
     strip = np.ascontiguousarray(np.rot90(doubled, 1))  # rim at the top, text upright
 

@@ -8,7 +8,10 @@ def test_suffixes_are_learned_from_the_table_and_cut():
     suffixes = learn_suffixes(articles)
     assert {"ТС1.1", "Пр.", "ЗИП"} <= suffixes
     assert [stamped_form(a, suffixes) for a in articles] == [
-        "1391-30-0108", "АМ116.17.02.015", "АНЕМ.494454.125-04.LP", "АНЕМ.711447.066",
+        "1391-30-0108",
+        "АМ116.17.02.015",
+        "АНЕМ.494454.125-04.LP",
+        "АНЕМ.711447.066",
     ]
 
 

@@ -1,4 +1,5 @@
 import asyncio
+import sqlite3
 
 import pytest
 from conftest import row
@@ -31,7 +32,7 @@ def test_a_failed_replace_leaves_the_old_catalog(tmp_path):
         db = await Database.open(tmp_path / "m.db")
         await db.replace_catalog([row("195-30-1285", "1")])
         broken = CatalogRow("1391-30-0109", "1", object(), "1", "s")  # sqlite cannot store it
-        with pytest.raises(Exception):
+        with pytest.raises(sqlite3.ProgrammingError):
             await db.replace_catalog([row("1753-30-1034"), broken])
         rows = await db.catalog_rows()
         await db.close()

@@ -22,9 +22,13 @@ def workbook(rows, header=HEADER) -> io.BytesIO:
 
 
 def test_quotes_and_padding_are_stripped_suffixes_kept():
-    report = read_orders_xlsx(workbook([
-        ['"1391-30-0108 ТС1.1"', 75, '"ДетальЦБ-00006435"', '"201013281  "', "Тяньваньская АЭС_блок 8"],
-    ]))
+    report = read_orders_xlsx(
+        workbook(
+            [
+                ['"1391-30-0108 ТС1.1"', 75, '"ДетальЦБ-00006435"', '"201013281  "', "Тяньваньская АЭС_блок 8"],
+            ]
+        )
+    )
     (r,) = report.rows
     assert r.article == "1391-30-0108 ТС1.1"
     assert r.serial == "75"
@@ -33,23 +37,31 @@ def test_quotes_and_padding_are_stripped_suffixes_kept():
 
 
 def test_zero_and_blank_serials_mean_none_and_every_row_is_kept():
-    report = read_orders_xlsx(workbook([
-        ['"1753-30-1034"', 0, "a", "1", "s"],
-        ['"1753-30-1034"', None, "a", "2", "s"],
-        ['"1753-30-1034"', 12.0, "a", "3", "s"],
-    ]))
+    report = read_orders_xlsx(
+        workbook(
+            [
+                ['"1753-30-1034"', 0, "a", "1", "s"],
+                ['"1753-30-1034"', None, "a", "2", "s"],
+                ['"1753-30-1034"', 12.0, "a", "3", "s"],
+            ]
+        )
+    )
     assert [r.serial for r in report.rows] == ["", "", "12"]
 
 
 def test_bad_rows_are_reported_and_good_rows_kept():
-    report = read_orders_xlsx(workbook([
-        ["195-30-1285", 1, "a", "1", "s"],
-        ["", 2, "a", "1", "s"],
-        ["195-30-1285", datetime.datetime(2024, 1, 1), "a", "1", "s"],
-        ["195-30-1285", 1.5, "a", "1", "s"],
-        [None, None, None, None, None],
-        ["195-30-1285", 3, "a", "1", "s"],
-    ]))
+    report = read_orders_xlsx(
+        workbook(
+            [
+                ["195-30-1285", 1, "a", "1", "s"],
+                ["", 2, "a", "1", "s"],
+                ["195-30-1285", datetime.datetime(2024, 1, 1), "a", "1", "s"],
+                ["195-30-1285", 1.5, "a", "1", "s"],
+                [None, None, None, None, None],
+                ["195-30-1285", 3, "a", "1", "s"],
+            ]
+        )
+    )
     assert [r.serial for r in report.rows] == ["1", "3"]
     assert [r.row_number for r in report.rejected] == [3, 4, 5]
     assert "ДетальАртикул" in report.rejected[0].reason

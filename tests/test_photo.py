@@ -16,6 +16,7 @@ def jpeg(width=1600, height=1200, **save) -> bytes:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims a huge size (a decompression bomb) without the memory."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 

@@ -41,8 +41,17 @@ def test_a_rendered_marking_is_read_at_any_quarter_turn(recognizer, rows, quarte
 def test_result_carries_boxes_candidates_and_stage_times(recognizer, rows):
     photo = render_marking("1391-30-1583 1574", seed=5)
     data = recognizer.recognize(photo.jpeg).to_dict()
-    assert set(data) >= {"marking", "article", "serial", "confidence", "status", "boxes", "yolo_boxes",
-                         "candidates", "timings_s"}
+    assert set(data) >= {
+        "marking",
+        "article",
+        "serial",
+        "confidence",
+        "status",
+        "boxes",
+        "yolo_boxes",
+        "candidates",
+        "timings_s",
+    }
     assert {"load", "detect", "recognize", "match", "total"} <= set(data["timings_s"])
     x0, y0, x1, y1 = data["boxes"][0]
     assert 0 <= x0 < x1 <= 960 and 0 <= y0 < y1 <= 720

@@ -53,8 +53,9 @@ def cmd_recognize(args: argparse.Namespace) -> int:
             target.write_bytes(annotated_jpeg(recognition))
             result["annotated"] = str(target)
         results.append(result)
-    json.dump(results if len(args.photos) > 1 else (results[0] if results else None), sys.stdout,
-              ensure_ascii=False, indent=2)
+    json.dump(
+        results if len(args.photos) > 1 else (results[0] if results else None), sys.stdout, ensure_ascii=False, indent=2
+    )
     print()
     return 1 if failed else 0
 

@@ -15,8 +15,12 @@ from web.recognition_pool import PoolBusy
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
-CONFIDENCE_WORDS = {"matched": "уверенно", "article only": "проверьте", "not in catalog": "не найдено",
-                    "unreadable": "не найдено"}
+CONFIDENCE_WORDS = {
+    "matched": "уверенно",
+    "article only": "проверьте",
+    "not in catalog": "не найдено",
+    "unreadable": "не найдено",
+}
 
 
 async def healthz(request: Request) -> Response:

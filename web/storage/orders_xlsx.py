@@ -119,9 +119,7 @@ def _find_header(rows) -> tuple[int, dict[str, int]]:
             return number, positions
         if number >= 20:
             break
-    raise OrdersTableError(
-        "no header row: expected the columns " + ", ".join(COLUMNS)
-    )
+    raise OrdersTableError("no header row: expected the columns " + ", ".join(COLUMNS))
 
 
 def _read_row(number: int, values: tuple, positions: dict[str, int], report: ImportReport) -> None:

@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY inference inference
+COPY web web
+COPY templates templates
+COPY static static
+COPY sw sw
+RUN pip install --no-cache-dir -e .
+EXPOSE 8000
+CMD ["markscan", "serve", "--host", "0.0.0.0", "--port", "8000", "--data", "/data"]
