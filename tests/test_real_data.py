@@ -1,0 +1,73 @@
+"""The real orders table and the real photos, read from ../shared/data (not shipped).
+
+Skipped with a reason where the data is absent. The floors sit below the
+figures measured with ``markscan evaluate`` (see README) so a regression fails.
+"""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import REAL_ORDERS, REAL_PHOTOS, needs_real_data
+
+from inference.catalog import CatalogIndex
+from inference.pipeline import Recognizer
+from inference.scoring import parse_yolo, score_reading
+from web.storage.orders_xlsx import read_orders_xlsx
+
+pytestmark = needs_real_data
+
+
+@pytest.fixture(scope="module")
+def real_rows():
+    return read_orders_xlsx(REAL_ORDERS).rows
+
+
+def test_the_real_orders_table_imports_whole(real_rows):
+    report = read_orders_xlsx(REAL_ORDERS)
+    assert len(report.rows) == 12708
+    assert report.rejected == []
+    assert not any(r.article.startswith('"') or r.order_number.endswith(" ") for r in real_rows)
+    assert sum(1 for r in real_rows if not r.serial) == 9837 + 253  # serial 0 or blank: none
+    assert any(r.article.endswith(" ТС1.1") for r in real_rows)
+
+
+def test_real_articles_fold_to_the_stamped_form(real_rows):
+    index = CatalogIndex(real_rows)
+    assert "АМ116.17.02.015" in {e.stamped for e in index.entries.values()}
+    assert index.lookup("AHEM.492664.500-03.LP")[0].entry.stamped == "АНЕМ.492664.500-03.LP"
+
+
+def _sample_labels(every: int = 14) -> list[dict]:
+    with open(REAL_PHOTOS / "labels.csv", encoding="utf-8") as f:
+        labels = list(csv.DictReader(f))
+    return labels[::every]
+
+
+def test_a_handful_of_real_photos_end_to_end(ocr_engine, real_rows):
+    recognizer = Recognizer(ocr_engine, CatalogIndex(real_rows))
+    scores = []
+    for label in _sample_labels():
+        result = recognizer.recognize(REAL_PHOTOS / "images" / label["image_file"])
+        scores.append(
+            score_reading(label["label_text"], parse_yolo(label["label"]), result.marking, result.yolo_boxes())
+        )
+    assert len(scores) >= 8
+    assert sum(s.score for s in scores) / len(scores) >= 0.7
+    assert sum(s.char for s in scores) / len(scores) >= 0.85
+
+
+def test_evaluate_on_all_real_photos():
+    result = subprocess.run(
+        [sys.executable, "-m", "web.cli", "evaluate", str(REAL_PHOTOS), "--catalog", str(REAL_ORDERS), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["n"] == 113
+    assert figures["score"] >= 0.78
+    assert figures["exact"] >= 0.55
