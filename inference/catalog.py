@@ -39,6 +39,8 @@ class CatalogRow:
 
 
 _NUMBERED = re.compile(r"\d")
+GLUED_PENALTY = 0.04  # per character of text glued to either end of an article
+GLUED_MAX = 0.12
 
 
 def learn_suffixes(articles: Iterable[str]) -> frozenset[str]:
@@ -116,7 +118,7 @@ class CatalogIndex:
             for serial in entry.serials:
                 self.serial_lengths[len(serial)] += 1
         self.n_rows = len(rows)
-        self._cache: dict[tuple[str, int, int], list[ArticleMatch]] = {}
+        self._cache: dict[tuple[tuple[str, ...], int, int], list[ArticleMatch]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -125,20 +127,25 @@ class CatalogIndex:
         """Articles that ``reading`` may be, best first.
 
         rapidfuzz shortlists keys on confusion-folded text; an OCR-aware edit
-        distance that lets the reading hold more than the article (a serial on
-        the same line, a stray mark) ranks the shortlist.
+        distance that lets the reading hold more than the article (a serial
+        after a space, a stray mark) ranks the shortlist.
         """
-        query = skeleton(reading)
-        if len(query) < 3 or not self._keys:
+        words = tuple(w for w in (skeleton(w) for w in reading.split()) if w)
+        if sum(map(len, words)) < 3 or not self._keys:
             return []
-        cached = self._cache.get((query, limit, shortlist))
+        cache_key = (words, limit, shortlist)
+        cached = self._cache.get(cache_key)
         if cached is None:
             if len(self._cache) > 20_000:
                 self._cache.clear()
-            cached = self._cache[(query, limit, shortlist)] = self._lookup(query, limit, shortlist)
+            cached = self._cache[cache_key] = self._lookup(words, limit, shortlist)
         return cached
 
-    def _lookup(self, query: str, limit: int, shortlist: int) -> list[ArticleMatch]:
+    def _lookup(self, words: tuple[str, ...], limit: int, shortlist: int) -> list[ArticleMatch]:
+        query = "".join(words)
+        boundaries = {0}
+        for word in words:
+            boundaries.add(max(boundaries) + len(word))
         folded = class_fold(query)
         found = {query} if query in self.entries else set()
         for scorer in (fuzz.ratio, fuzz.partial_ratio):
@@ -147,7 +154,10 @@ class CatalogIndex:
         matches = []
         for key in found:
             distance, begin, end = ocr_infix_distance(query, key)
-            similarity = max(0.0, 1.0 - distance / len(key))
+            # Text glued to the article ("901-05" read against "901") is evidence
+            # against it; text after a space (a serial) is not.
+            glued = (begin if begin not in boundaries else 0) + (len(query) - end if end not in boundaries else 0)
+            similarity = max(0.0, 1.0 - distance / len(key) - min(GLUED_MAX, GLUED_PENALTY * glued))
             matches.append(ArticleMatch(self.entries[key], similarity, query[end:], query[:begin]))
         matches.sort(key=lambda m: (-m.similarity, m.entry.key))
         return matches[:limit]

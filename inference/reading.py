@@ -309,9 +309,9 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
                 continue
             for entry in entries:
                 support, fragment = _fragment_support(entry.key, line, lines)
-                if len(entries) > 1 and support == 0.0:
-                    continue
-                confidence = (0.45 + 0.4 * support) * line.score
+                # Without a fragment, several articles listing the serial tie:
+                # each stays a candidate, with less confidence.
+                confidence = (0.45 + 0.4 * support) * line.score / (1 if support else len(entries))
                 old = found.get(entry.key)
                 if old is None or confidence > old.confidence:
                     rows = [r for r in entry.rows if r.serial == serial]
@@ -321,10 +321,10 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
 
 
 def _fragment_support(key: str, serial_line: TextLine, lines: list[TextLine]) -> tuple[float, TextLine | None]:
-    """How much of ``key`` the other lines of the same variant spell (0..1)."""
+    """How much of ``key`` the lines around the serial spell (0..1)."""
     best: tuple[float, TextLine | None] = (0.0, None)
     for line in lines:
-        if line is serial_line or line.variant != serial_line.variant:
+        if line is serial_line or _overlap(line.quad, serial_line.quad) > 0.3:
             continue
         text = skeleton(line.text)
         if len(text) < 3:
