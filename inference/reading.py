@@ -148,17 +148,29 @@ def find_articles(lines: list[TextLine], index: CatalogIndex) -> list[_ArticleEv
     return sorted(best.values(), key=lambda e: (-e.similarity, -e.line.score, e.entry.key))
 
 
+FRAGMENT_MAX = 10  # a line this short may be a piece of an article split or bent
+
+
 def joined_neighbours(lines: list[TextLine]) -> list[TextLine]:
-    """Pairs of close lines of one variant read as one (an article split in two)."""
+    """Pairs of close lines read as one: an article split over two lines, or
+    bent round a part so that its pieces were read in different turns."""
     joins = []
+    seen: set[tuple[str, str]] = set()
     for a in lines:
+        na = len(skeleton(a.text))
+        if na < 2 or a.parts:
+            continue
         for b in lines:
-            if a is b or a.variant != b.variant or a.parts or b.parts:
+            if a is b or b.parts or (a.text, b.text) in seen:
                 continue
-            if len(skeleton(a.text)) < 2 or len(skeleton(b.text)) < 2:
+            nb = len(skeleton(b.text))
+            if nb < 2:
+                continue
+            if a.variant != b.variant and (na > FRAGMENT_MAX or nb > FRAGMENT_MAX or _overlap(a.quad, b.quad) > 0.1):
                 continue
             gap = np.linalg.norm(a.centre - b.centre)
             if gap < 2.5 * max(a.height, b.height):
+                seen.add((a.text, b.text))
                 quad = _bounding_quad(np.vstack([a.quad, b.quad]))
                 joins.append(TextLine(a.text + " " + b.text, min(a.score, b.score), quad, a.variant, (a, b)))
     return joins
@@ -298,6 +310,8 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
     """
     found: dict[str, Candidate] = {}
     for line in lines:
+        if _outread(line, lines):
+            continue
         for token in {line.text, *line.text.split()}:
             if not looks_like_serial(token):
                 continue
@@ -318,6 +332,14 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
                     used = [line] + ([fragment] if fragment is not None else [])
                     found[entry.key] = Candidate(entry.stamped, serial, confidence, 0.0, True, rows, used)
     return list(found.values())
+
+
+def _outread(line: TextLine, lines: list[TextLine]) -> bool:
+    """Another reading of the same spot is surer and says something else."""
+    return any(
+        other.score > line.score and other.text != line.text and _overlap(other.quad, line.quad) > 0.5
+        for other in lines
+    )
 
 
 def _fragment_support(key: str, serial_line: TextLine, lines: list[TextLine]) -> tuple[float, TextLine | None]:
