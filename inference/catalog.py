@@ -41,6 +41,7 @@ class CatalogRow:
 _NUMBERED = re.compile(r"\d")
 GLUED_PENALTY = 0.04  # per character of text glued to either end of an article
 GLUED_MAX = 0.12
+SHORTLIST_CUTOFF = 50  # rapidfuzz score (0..100) below which a key is not worth the edit distance
 
 
 def learn_suffixes(articles: Iterable[str]) -> frozenset[str]:
@@ -123,7 +124,7 @@ class CatalogIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def lookup(self, reading: str, limit: int = 5, shortlist: int = 12) -> list[ArticleMatch]:
+    def lookup(self, reading: str, limit: int = 5, shortlist: int = 8) -> list[ArticleMatch]:
         """Articles that ``reading`` may be, best first.
 
         rapidfuzz shortlists keys on confusion-folded text; an OCR-aware edit
@@ -149,8 +150,12 @@ class CatalogIndex:
         folded = class_fold(query)
         found = {query} if query in self.entries else set()
         for scorer in (fuzz.ratio, fuzz.partial_ratio):
-            for _, _, i in process.extract(folded, self._folded_keys, scorer=scorer, limit=shortlist):
+            for _, _, i in process.extract(
+                folded, self._folded_keys, scorer=scorer, limit=shortlist, score_cutoff=SHORTLIST_CUTOFF
+            ):
                 found.add(self._keys[i])
+        if not found:
+            return []
         matches = []
         for key in found:
             distance, begin, end = ocr_infix_distance(query, key)

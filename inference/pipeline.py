@@ -33,6 +33,7 @@ from inference.variants import Variant, contrast, find_round_face, identity, tur
 # Lines the recognizer is less sure of than this are noise on steel.
 MIN_LINE_SCORE = 0.3
 TURNED_180 = " turned 180"
+SURE_LINE_SCORE = 0.9
 
 VariantMaker = Callable[[np.ndarray], Variant | None]
 
@@ -197,16 +198,19 @@ class Recognizer:
             return []
         t = time.perf_counter()
         crops = [crop_line(variant.image, q) for q in quads]
-        turned_crops = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
-        texts = self.engine.recognize(crops + turned_crops)
+        upright = self.engine.recognize(crops)
+        # A crop read with high confidence is the right way up; only the
+        # others are also read turned half round.
+        unsure = [i for i, text in enumerate(upright) if text.score < SURE_LINE_SCORE]
+        turned = self.engine.recognize([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in unsure])
         timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
+        readings = [(i, text, "") for i, text in enumerate(upright)]
+        readings += [(i, text, TURNED_180) for i, text in zip(unsure, turned, strict=True)]
         lines = []
-        n = len(crops)
-        for i, quad in enumerate(quads):
-            on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
-            for text, suffix in ((texts[i], ""), (texts[n + i], TURNED_180)):
-                if text.score >= MIN_LINE_SCORE and text.text.strip():
-                    lines.append(TextLine(text.text.strip(), text.score, on_photo, variant.name + suffix, (), quad))
+        for i, text, suffix in readings:
+            if text.score >= MIN_LINE_SCORE and text.text.strip():
+                on_photo = variant.to_photo(quads[i].astype(np.float64)).astype(np.float32)
+                lines.append(TextLine(text.text.strip(), text.score, on_photo, variant.name + suffix, (), quads[i]))
         return lines
 
 

@@ -9,6 +9,7 @@ list is still reported as read.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,16 +42,23 @@ class TextLine:
     variant: str
     parts: tuple[TextLine, ...] = ()  # the lines a joined line was made of
     variant_quad: np.ndarray | None = None  # the box in the variant's own pixels
+    # Derived from ``quad`` once: matching compares lines many times.
+    box: tuple[float, float, float, float] = field(init=False)
+    centre: tuple[float, float] = field(init=False)
+    height: float = field(init=False)
 
-    @property
-    def centre(self) -> np.ndarray:
-        return self.quad.mean(axis=0)
-
-    @property
-    def height(self) -> float:
+    def __post_init__(self) -> None:
         q = self.quad
-        sides = [np.linalg.norm(q[i] - q[(i + 1) % 4]) for i in range(4)]
-        return max(4.0, min(sides))
+        x0, y0 = q.min(axis=0)
+        x1, y1 = q.max(axis=0)
+        self.box = (float(x0), float(y0), float(x1), float(y1))
+        cx, cy = q.mean(axis=0)
+        self.centre = (float(cx), float(cy))
+        sides = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+        self.height = max(4.0, float(sides.min()))
+
+    def distance_to(self, other: TextLine) -> float:
+        return math.hypot(self.centre[0] - other.centre[0], self.centre[1] - other.centre[1])
 
 
 @dataclass(slots=True)
@@ -149,27 +157,23 @@ def find_articles(lines: list[TextLine], index: CatalogIndex) -> list[_ArticleEv
 
 
 FRAGMENT_MAX = 10  # a line this short may be a piece of an article split or bent
+JOIN_MAX = 26  # longer than any article and its serial: not worth joining
 
 
 def joined_neighbours(lines: list[TextLine]) -> list[TextLine]:
     """Pairs of close lines read as one: an article split over two lines, or
     bent round a part so that its pieces were read in different turns."""
+    pieces = [(line, len(skeleton(line.text))) for line in lines if not line.parts]
+    pieces = [(line, n) for line, n in pieces if n >= 2 and any(ch.isdigit() for ch in line.text)]
     joins = []
     seen: set[tuple[str, str]] = set()
-    for a in lines:
-        na = len(skeleton(a.text))
-        if na < 2 or a.parts:
-            continue
-        for b in lines:
-            if a is b or b.parts or (a.text, b.text) in seen:
+    for a, na in pieces:
+        for b, nb in pieces:
+            if a is b or a.text == b.text or (a.text, b.text) in seen or not 5 <= na + nb <= JOIN_MAX:
                 continue
-            nb = len(skeleton(b.text))
-            if nb < 2:
+            if a.variant != b.variant and (na > FRAGMENT_MAX or nb > FRAGMENT_MAX or _overlap(a, b) > 0.1):
                 continue
-            if a.variant != b.variant and (na > FRAGMENT_MAX or nb > FRAGMENT_MAX or _overlap(a.quad, b.quad) > 0.1):
-                continue
-            gap = np.linalg.norm(a.centre - b.centre)
-            if gap < 2.5 * max(a.height, b.height):
+            if a.distance_to(b) < 2.5 * max(a.height, b.height):
                 seen.add((a.text, b.text))
                 quad = _bounding_quad(np.vstack([a.quad, b.quad]))
                 joins.append(TextLine(a.text + " " + b.text, min(a.score, b.score), quad, a.variant, (a, b)))
@@ -214,9 +218,9 @@ def choose_serial(
     if rest and looks_like_serial(evidence.rest):
         vote(rest, _serial_plausibility(rest, listed, listed_lengths) * article_line.score, None)
     for line in lines:
-        if line is article_line or line in article_line.parts or _overlap(line.quad, article_line.quad) > 0.3:
+        if line is article_line or line in article_line.parts or _overlap(line, article_line) > 0.3:
             continue
-        distance = np.linalg.norm(line.centre - article_line.centre) / article_line.height
+        distance = line.distance_to(article_line) / article_line.height
         nearness = 1.0 if distance <= 4 else max(0.3, 1.0 - (distance - 4) / 12)
         if _is_article_fragment(line.text, key):
             continue
@@ -234,17 +238,17 @@ def choose_serial(
     return serial, min(1.0, p + 0.25 * (votes[serial] - p)), serial in listed, line
 
 
-def _overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of the axis-aligned boxes around two quads."""
-    ax0, ay0 = a.min(axis=0)
-    ax1, ay1 = a.max(axis=0)
-    bx0, by0 = b.min(axis=0)
-    bx1, by1 = b.max(axis=0)
-    iw = max(0.0, min(ax1, bx1) - max(ax0, bx0))
-    ih = max(0.0, min(ay1, by1) - max(ay0, by0))
+def _overlap(a: TextLine, b: TextLine) -> float:
+    """IoU of the axis-aligned boxes around two lines."""
+    ax0, ay0, ax1, ay1 = a.box
+    bx0, by0, bx1, by1 = b.box
+    iw = min(ax1, bx1) - max(ax0, bx0)
+    ih = min(ay1, by1) - max(ay0, by0)
+    if iw <= 0 or ih <= 0:
+        return 0.0
     inter = iw * ih
     union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
-    return float(inter / union) if union > 0 else 0.0
+    return inter / union if union > 0 else 0.0
 
 
 def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> float:
@@ -337,7 +341,7 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
 def _outread(line: TextLine, lines: list[TextLine]) -> bool:
     """Another reading of the same spot is surer and says something else."""
     return any(
-        other.score > line.score and other.text != line.text and _overlap(other.quad, line.quad) > 0.5
+        other.score > line.score and other.text != line.text and _overlap(other, line) > 0.5
         for other in lines
     )
 
@@ -346,7 +350,7 @@ def _fragment_support(key: str, serial_line: TextLine, lines: list[TextLine]) ->
     """How much of ``key`` the lines around the serial spell (0..1)."""
     best: tuple[float, TextLine | None] = (0.0, None)
     for line in lines:
-        if line is serial_line or _overlap(line.quad, serial_line.quad) > 0.3:
+        if line is serial_line or _overlap(line, serial_line) > 0.3:
             continue
         text = skeleton(line.text)
         if len(text) < 3:
