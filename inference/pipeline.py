@@ -34,6 +34,8 @@ from inference.variants import Variant, contrast, find_round_face, identity, tur
 MIN_LINE_SCORE = 0.3
 TURNED_180 = " turned 180"
 SURE_LINE_SCORE = 0.9
+# A serial the table does not list is taken as sure once readings agree on it.
+SURE_SERIAL_SUPPORT = 0.8
 
 VariantMaker = Callable[[np.ndarray], Variant | None]
 
@@ -79,7 +81,7 @@ class Recognition:
         """The marking's box (x0, y0, x1, y1) in the original photo's pixels."""
         if not self.best:
             return []
-        points = np.vstack([ln.quad for ln in self.best.lines]) / self.photo.scale
+        points = np.vstack([ln.quad for ln in marking_block(self.best.lines, self.lines)]) / self.photo.scale
         w, h = self.photo.original_size
         x0, y0 = np.clip(points.min(axis=0), 0, [w, h])
         x1, y1 = np.clip(points.max(axis=0), 0, [w, h])
@@ -106,6 +108,26 @@ class Recognition:
         }
 
 
+def marking_block(marking: list[TextLine], lines: list[TextLine], reach: float = 2.0) -> list[TextLine]:
+    """The marking's lines and the stamped lines packed around them (grade, heat number).
+
+    People box the whole stamped block; a line joins when it sits within
+    ``reach`` line heights of a line already in the block.
+    """
+    block = list(marking)
+    others = [ln for ln in lines if ln.score >= 0.6 and sum(ch.isalnum() for ch in ln.text) >= 3]
+    grown = True
+    while grown:
+        grown = False
+        for line in others:
+            if any(line is b for b in block):
+                continue
+            if any(line.distance_to(b) < reach * max(line.height, b.height) for b in block):
+                block.append(line)
+                grown = True
+    return block
+
+
 def is_sure(candidates: Sequence[Candidate]) -> bool:
     """A reading good enough to stop looking at more variants."""
     if not candidates:
@@ -113,8 +135,9 @@ def is_sure(candidates: Sequence[Candidate]) -> bool:
     best = candidates[0]
     if best.article_similarity < CONFIDENT_SIMILARITY:
         return False
-    listed_any = any(r.serial for r in best.rows)
-    return best.serial_listed or not listed_any
+    if best.serial_listed or best.serial_support >= SURE_SERIAL_SUPPORT:
+        return True
+    return not any(r.serial for r in best.rows)  # an article that has no serials
 
 
 class Recognizer:

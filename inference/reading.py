@@ -73,6 +73,7 @@ class Candidate:
     rows: list[CatalogRow]
     lines: list[TextLine] = field(default_factory=list)
     rank: float = 0.0  # what orders candidates: similarity, plus a bonus for a listed serial
+    serial_support: float = 0.0  # how well the readings agree on the serial (0..1)
 
     @property
     def marking(self) -> str:
@@ -290,7 +291,7 @@ def read_marking(lines: list[TextLine], index: CatalogIndex, limit: int = 5) -> 
         if serial_line is not None:
             used.append(serial_line)
         candidates.append(
-            Candidate(evidence.entry.stamped, serial, confidence, evidence.similarity, listed, rows, used, rank)
+            Candidate(evidence.entry.stamped, serial, confidence, evidence.similarity, listed, rows, used, rank, p)
         )
     known = {c.article for c in candidates}
     candidates += [c for c in articles_from_serials(lines, index) if c.article not in known]
