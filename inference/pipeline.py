@@ -28,7 +28,7 @@ from inference.reading import (
     read_marking,
 )
 from inference.scoring import YoloBox
-from inference.variants import Variant, contrast, find_round_face, identity, turned, unwrapped
+from inference.variants import Variant, contrast, fit_ring, identity, turned, unwrapped
 
 # Lines the recognizer is less sure of than this are noise on steel.
 MIN_LINE_SCORE = 0.3
@@ -37,21 +37,26 @@ SURE_LINE_SCORE = 0.9
 # A serial the table does not list is taken as sure once readings agree on it.
 SURE_SERIAL_SUPPORT = 0.8
 
-VariantMaker = Callable[[np.ndarray], Variant | None]
+# A variant maker sees the working photo and the lines read so far.
+VariantMaker = Callable[[np.ndarray, list[TextLine]], Variant | None]
 
 
-def _round_face(image: np.ndarray) -> Variant | None:
-    circle = find_round_face(image)
-    return unwrapped(image, circle) if circle is not None else None
+def _ring_of_fragments(image: np.ndarray, lines: list[TextLine]) -> Variant | None:
+    """Unroll the ring the text fragments read so far lie on (a marking round a face)."""
+    pieces = [ln for ln in lines if sum(ch.isalnum() for ch in ln.text) >= 2]
+    points = np.array([ln.centre for ln in pieces])
+    heights = np.array([ln.height for ln in pieces])
+    ring = fit_ring(points, heights)
+    return unwrapped(image, ring, band=2.0 * float(np.median(heights))) if ring else None
 
 
 # The order the variants are tried in; cheap and likely first.
 DEFAULT_PLAN: tuple[tuple[str, VariantMaker], ...] = (
-    ("upright", identity),
-    ("turned 90", lambda im: turned(im, 1)),
-    ("contrast", contrast),
-    ("turned 270", lambda im: turned(im, 3)),
-    ("unwrapped", _round_face),
+    ("upright", lambda im, _: identity(im)),
+    ("turned 90", lambda im, _: turned(im, 1)),
+    ("contrast", lambda im, _: contrast(im)),
+    ("turned 270", lambda im, _: turned(im, 3)),
+    ("unwrapped", _ring_of_fragments),
 )
 
 
@@ -161,7 +166,7 @@ class Recognizer:
         searched: set[int] = set()
         for name, make in self.plan:
             t = time.perf_counter()
-            variant = make(photo.image)
+            variant = make(photo.image, lines)
             timings["variants"] = timings.get("variants", 0.0) + time.perf_counter() - t
             if variant is None:
                 continue

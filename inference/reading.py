@@ -341,10 +341,7 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
 
 def _outread(line: TextLine, lines: list[TextLine]) -> bool:
     """Another reading of the same spot is surer and says something else."""
-    return any(
-        other.score > line.score and other.text != line.text and _overlap(other, line) > 0.5
-        for other in lines
-    )
+    return any(other.score > line.score and other.text != line.text and _overlap(other, line) > 0.5 for other in lines)
 
 
 def _fragment_support(key: str, serial_line: TextLine, lines: list[TextLine]) -> tuple[float, TextLine | None]:

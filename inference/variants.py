@@ -53,49 +53,77 @@ def contrast(image: np.ndarray) -> Variant:
     return Variant("contrast", cv2.cvtColor(light, cv2.COLOR_GRAY2BGR), lambda p: p)
 
 
-def find_round_face(image: np.ndarray) -> tuple[float, float, float] | None:
-    """The largest circle in the photo (the end face of a round part), or None."""
-    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    scale = 320 / max(gray.shape)
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    small = cv2.medianBlur(small, 5)
-    side = min(small.shape)
-    circles = cv2.HoughCircles(
-        small,
-        cv2.HOUGH_GRADIENT,
-        dp=1.5,
-        minDist=side,
-        param1=120,
-        param2=40,
-        minRadius=int(side * 0.22),
-        maxRadius=int(side * 0.6),
-    )
-    if circles is None:
-        return None
-    x, y, r = circles[0][0]
-    return x / scale, y / scale, r / scale
+def fit_ring(
+    points: np.ndarray, heights: np.ndarray, min_pieces: int = 4, tries: int = 300
+) -> tuple[float, float, float] | None:
+    """A circle through the centres of text fragments, if enough of them lie on one.
 
-
-def unwrapped(image: np.ndarray, circle: tuple[float, float, float]) -> Variant:
-    """Text running around a round face, unrolled into straight lines.
-
-    ``warpPolar`` maps angle to rows and radius to columns; turned a quarter,
-    the rim becomes horizontal text. The strip is doubled so a marking cut by
-    the seam at angle 0 is whole in the middle.
+    Text stamped round a round face is detected in pieces; their centres sit
+    on a circle. RANSAC over triples keeps the circle with the most pieces
+    within half a text height, spread over at least a sixth of the turn.
     """
-    cx, cy, r = circle
-    radius = r * 1.08
-    height = int(2 * np.pi * radius)  # one pixel per pixel of rim
-    width = int(radius)
-    polar = cv2.warpPolar(image, (width, height), (cx, cy), radius, cv2.WARP_POLAR_LINEAR | cv2.INTER_LINEAR)
-    doubled = np.vstack([polar, polar[: height // 2]])
-    strip = np.ascontiguousarray(np.rot90(doubled, 1))  # rim at the top, text upright
+    n = len(points)
+    if n < min_pieces:
+        return None
+    rng = np.random.default_rng(0)
+    tol = 0.5 * float(np.median(heights))
+    best: tuple[int, tuple[float, float, float]] | None = None
+    for _ in range(tries):
+        a, b, c = points[rng.choice(n, 3, replace=False)]
+        circle = _circle_through(a, b, c)
+        if circle is None:
+            continue
+        cx, cy, r = circle
+        if not 2.5 * tol < r < 40 * tol:
+            continue
+        distances = np.abs(np.hypot(points[:, 0] - cx, points[:, 1] - cy) - r)
+        inliers = points[distances < tol]
+        if len(inliers) < min_pieces:
+            continue
+        angles = np.sort(np.arctan2(inliers[:, 1] - cy, inliers[:, 0] - cx))
+        spread = 2 * np.pi - np.max(np.diff(np.concatenate([angles, angles[:1] + 2 * np.pi])))
+        if spread < np.pi / 3:
+            continue
+        if best is None or len(inliers) > best[0]:
+            best = (len(inliers), (float(cx), float(cy), float(r)))
+    return best[1] if best else None
+
+
+def _circle_through(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[float, float, float] | None:
+    d = 2 * (a[0] * (b[1] - c[1]) + b[0] * (c[1] - a[1]) + c[0] * (a[1] - b[1]))
+    if abs(d) < 1e-6:
+        return None
+    sa, sb, sc = a @ a, b @ b, c @ c
+    cx = (sa * (b[1] - c[1]) + sb * (c[1] - a[1]) + sc * (a[1] - b[1])) / d
+    cy = (sa * (c[0] - b[0]) + sb * (a[0] - c[0]) + sc * (b[0] - a[0])) / d
+    return cx, cy, float(np.hypot(a[0] - cx, a[1] - cy))
+
+
+def unwrapped(image: np.ndarray, ring: tuple[float, float, float], band: float) -> Variant:
+    """Text running round a ring of radius ``ring[2]``, unrolled into a straight strip.
+
+    ``warpPolar`` maps angle to rows and radius to columns; the columns of the
+    band around the ring are kept and turned a quarter so the rim runs
+    left to right. The strip is doubled so a marking cut by the seam at
+    angle 0 is whole in the middle.
+    """
+    cx, cy, r = ring
+    outer = r + band
+    inner = max(0.0, r - band)
+    height = max(8, int(2 * np.pi * r))  # about one pixel of strip per pixel of rim
+    width = max(8, int(outer))
+    polar = cv2.warpPolar(image, (width, height), (cx, cy), outer, cv2.WARP_POLAR_LINEAR | cv2.INTER_LINEAR)
+    first = int(inner / outer * width)
+    ring_columns = polar[:, first:]
+    doubled = np.vstack([ring_columns, ring_columns[: height // 2]])
+    strip = np.ascontiguousarray(np.rot90(doubled, 1))  # outer edge at the top
+    columns = ring_columns.shape[1]
 
     def to_photo(p: np.ndarray) -> np.ndarray:
-        # strip (x, y) <- doubled (row = x, col = width - 1 - y)
-        row, col = p[:, 0], width - 1 - p[:, 1]
+        # strip (x, y) <- doubled (row = x, col = columns - 1 - y)
+        row, col = p[:, 0], columns - 1 - p[:, 1] + first
         angle = (row % height) / height * 2 * np.pi
-        rho = col / width * radius
+        rho = col / width * outer
         return np.stack([cx + rho * np.cos(angle), cy + rho * np.sin(angle)], axis=1)
 
     return Variant("unwrapped", strip, to_photo)
