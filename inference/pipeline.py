@@ -36,6 +36,8 @@ TURNED_180 = " turned 180"
 SURE_LINE_SCORE = 0.9
 # A serial the table does not list is taken as sure once readings agree on it.
 SURE_SERIAL_SUPPORT = 0.8
+# Views of the photo in a row that changed nothing before the search stops.
+SETTLED_AFTER = 3
 
 # A variant maker sees the working photo and the lines read so far.
 VariantMaker = Callable[[np.ndarray, list[TextLine]], Variant | None]
@@ -113,6 +115,13 @@ class Recognition:
         }
 
 
+def _settled(candidates: Sequence[Candidate], history: list[str], views: int = SETTLED_AFTER) -> bool:
+    """The catalog article is clear and the last views added nothing: more will not either."""
+    if len(history) < views or len(set(history[-views:])) != 1 or not candidates:
+        return False
+    return candidates[0].article_similarity >= CONFIDENT_SIMILARITY
+
+
 def marking_block(marking: list[TextLine], lines: list[TextLine], reach: float = 2.0) -> list[TextLine]:
     """The marking's lines and the stamped lines packed around them (grade, heat number).
 
@@ -164,6 +173,7 @@ class Recognizer:
         candidates: list[Candidate] = []
         variants: dict[str, Variant] = {}
         searched: set[int] = set()
+        history: list[str] = []
         for name, make in self.plan:
             t = time.perf_counter()
             variant = make(photo.image, lines)
@@ -184,6 +194,9 @@ class Recognizer:
                 candidates = self._match(lines, timings)
                 if is_sure(candidates):
                     break
+            history.append(candidates[0].marking if candidates else "")
+            if _settled(candidates, history):
+                break
         timings["total"] = time.perf_counter() - t0
         return Recognition(candidates, lines, photo, timings, tried)
 

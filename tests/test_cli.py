@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from PIL import Image
 
 from web.demo import demo_photos
 
@@ -56,6 +57,7 @@ def photo_dir(tmp_path_factory, rows) -> Path:
                 [name, f"0 {(x0 + x1) / 2 / w} {(y0 + y1) / 2 / h} {(x1 - x0) / w} {(y1 - y0) / h}", photo.marking]
             )
     (directory / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    Image.new("RGB", (800, 600), (128, 128, 128)).save(directory / "images" / "blank.png")
     return directory
 
 
@@ -88,14 +90,21 @@ def test_recognize_a_broken_photo_fails_clearly(photo_dir, orders_xlsx):
     assert "broken.jpg" in result.stderr and "image" in result.stderr
 
 
+def test_recognize_a_photo_without_text_fails_clearly(photo_dir, orders_xlsx):
+    result = markscan("recognize", str(photo_dir / "images" / "blank.png"), "--catalog", str(orders_xlsx))
+    assert result.returncode == 1
+    assert "no text found" in result.stderr
+    assert json.loads(result.stdout)["status"] == "unreadable"
+
+
 def test_batch_writes_a_row_for_every_image(photo_dir, orders_xlsx, tmp_path):
     out = tmp_path / "predictions.csv"
     result = markscan("batch", str(photo_dir / "images"), "--catalog", str(orders_xlsx), "--out", str(out))
     assert result.returncode == 0, result.stderr
     written = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
-    assert [r["image_file"] for r in written] == ["0.jpg", "1.jpg", "broken.jpg"]
-    assert written[2]["label_text"] == ""
-    assert "broken.jpg" in result.stderr
+    assert [r["image_file"] for r in written] == ["0.jpg", "1.jpg", "blank.png", "broken.jpg"]
+    assert written[2]["label_text"] == written[3]["label_text"] == ""
+    assert "broken.jpg" in result.stderr and "blank.png: no text found" in result.stderr
     assert written[0]["label_text"].startswith(("АМ", "АН", "1"))
 
 

@@ -34,6 +34,7 @@ def image_files(directory: Path) -> list[Path]:
 def cmd_recognize(args: argparse.Namespace) -> int:
     from inference.annotate import annotated_jpeg
     from inference.photo import PhotoError
+    from inference.reading import UNREADABLE
 
     recognizer = _recognizer(args)
     failed = 0
@@ -45,6 +46,9 @@ def cmd_recognize(args: argparse.Namespace) -> int:
             print(f"{path}: {exc}", file=sys.stderr)
             failed += 1
             continue
+        if recognition.status == UNREADABLE:
+            print(f"{path}: no text found on the photo", file=sys.stderr)
+            failed += 1
         result = {"photo": str(path), **recognition.to_dict()}
         if args.annotate:
             out = Path(args.annotate)
@@ -71,6 +75,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         for path in image_files(Path(args.directory)):
             try:
                 recognition = recognizer.recognize(path)
+                if not recognition.marking:
+                    log.warning("%s: no text found on the photo", path.name)
                 writer.writerow([path.name, format_yolo(recognition.yolo_boxes()), recognition.marking])
             except (PhotoError, OSError) as exc:
                 log.warning("%s: %s", path.name, exc)
