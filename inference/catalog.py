@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from inference.editdistance import class_fold, ocr_infix_distance
@@ -41,7 +42,22 @@ class CatalogRow:
 _NUMBERED = re.compile(r"\d")
 GLUED_PENALTY = 0.04  # per character of text glued to either end of an article
 GLUED_MAX = 0.12
-SHORTLIST_CUTOFF = 50  # rapidfuzz score (0..100) below which a key is not worth the edit distance
+SHORTLIST_CUTOFF = 50
+# Past this many articles a trigram index narrows the fuzzy search to TRIGRAM_POOL keys.
+TRIGRAM_INDEX_FROM = 5_000
+TRIGRAM_POOL = 400  # rapidfuzz score (0..100) below which a key is not worth the edit distance
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def _trigram_postings(keys: list[str]) -> dict[str, np.ndarray]:
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        for trigram in _trigrams(key):
+            postings[trigram].append(i)
+    return {t: np.array(ids, dtype=np.int32) for t, ids in postings.items()}
 
 
 def learn_suffixes(articles: Iterable[str]) -> frozenset[str]:
@@ -110,6 +126,7 @@ class CatalogIndex:
         self.entries = by_key
         self._keys = list(by_key)
         self._folded_keys = [class_fold(k) for k in self._keys]
+        self._trigrams = _trigram_postings(self._folded_keys) if len(self._keys) > TRIGRAM_INDEX_FROM else None
         self._by_serial: dict[str, list[str]] = defaultdict(list)
         for key, entry in by_key.items():
             for serial in entry.serials:
@@ -149,9 +166,11 @@ class CatalogIndex:
             boundaries.add(max(boundaries) + len(word))
         folded = class_fold(query)
         found = {query} if query in self.entries else set()
+        pool = self._trigram_pool(folded)
+        choices = self._folded_keys if pool is None else {i: self._folded_keys[i] for i in pool}
         for scorer in (fuzz.ratio, fuzz.partial_ratio):
             for _, _, i in process.extract(
-                folded, self._folded_keys, scorer=scorer, limit=shortlist, score_cutoff=SHORTLIST_CUTOFF
+                folded, choices, scorer=scorer, limit=shortlist, score_cutoff=SHORTLIST_CUTOFF
             ):
                 found.add(self._keys[i])
         if not found:
@@ -166,6 +185,18 @@ class CatalogIndex:
             matches.append(ArticleMatch(self.entries[key], similarity, query[end:], query[:begin]))
         matches.sort(key=lambda m: (-m.similarity, m.entry.key))
         return matches[:limit]
+
+    def _trigram_pool(self, folded: str) -> np.ndarray | None:
+        """For a large catalog, the keys sharing the most trigrams with the reading."""
+        if self._trigrams is None:
+            return None
+        postings = [self._trigrams[t] for t in _trigrams(folded) if t in self._trigrams]
+        if not postings:
+            return np.arange(0)
+        counts = np.bincount(np.concatenate(postings), minlength=len(self._keys))
+        if len(counts) <= TRIGRAM_POOL:
+            return np.nonzero(counts)[0]
+        return np.argpartition(counts, -TRIGRAM_POOL)[-TRIGRAM_POOL:]
 
     def articles_with_serial(self, serial: str) -> list[ArticleEntry]:
         """Every article whose rows list ``serial``."""

@@ -19,29 +19,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inference.catalog import CatalogIndex, CatalogRow  # noqa: E402
-from inference.lookalikes import fold  # noqa: E402
-from web.demo import _article  # noqa: E402
-
-CONFUSE = {"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"}
-
-
-def damage(article: str, serial: str, rng: random.Random) -> str:
-    text = fold(article)
-    if rng.random() < 0.5:
-        text = text.replace(".", "")
-    chars = list(text)
-    for _ in range(rng.randint(0, 2)):
-        i = rng.randrange(len(chars))
-        chars[i] = CONFUSE.get(chars[i], chars[i])
-    text = "".join(chars)
-    return f"{text} {serial}" if serial and rng.random() < 0.3 else text
+from web.demo import demo_article, ocr_like  # noqa: E402
 
 
 def synthetic_rows(n_rows: int, seed: int = 1) -> list[CatalogRow]:
     rng = random.Random(seed)
     rows: list[CatalogRow] = []
     while len(rows) < n_rows:
-        article = _article(rng)
+        article = demo_article(rng)
         order = str(rng.randint(201010000, 201099999))
         first = rng.randint(1, 3000)
         for serial in range(first, first + rng.randint(1, 20)):
@@ -57,7 +42,7 @@ def bench(name: str, rows: list[CatalogRow], queries: int, seed: int = 2) -> Non
     sample = rng.sample(rows, queries)
     times = []
     for row in sample:
-        reading = damage(row.article.split()[0], row.serial, rng)
+        reading = ocr_like(row.article.split()[0], rng, row.serial if rng.random() < 0.3 else "")
         t = time.perf_counter()
         index.lookup(reading)
         times.append((time.perf_counter() - t) * 1000)

@@ -60,3 +60,22 @@ def test_articles_with_serial():
     index = CatalogIndex([row("195-30-1286", "3089"), row("195-30-1285", "2660")])
     assert [e.stamped for e in index.articles_with_serial("3089")] == ["195-30-1286"]
     assert index.articles_with_serial("1") == []
+
+
+def test_a_large_catalog_finds_the_same_articles_through_its_trigram_index(monkeypatch):
+    import random
+
+    import inference.catalog as catalog
+    from web.demo import demo_article, ocr_like
+
+    rng = random.Random(5)
+    articles = sorted({demo_article(rng) for _ in range(8000)})
+    rows = [row(a, "1") for a in articles]
+    indexed = CatalogIndex(rows)
+    assert indexed._trigrams is not None
+    monkeypatch.setattr(catalog, "TRIGRAM_INDEX_FROM", 10**9)
+    brute = CatalogIndex(rows)
+    assert brute._trigrams is None
+    queries = [ocr_like(a, rng) for a in rng.sample(articles, 150)]
+    agree = sum(indexed.lookup(q)[0].entry.key == brute.lookup(q)[0].entry.key for q in queries)
+    assert agree >= 0.97 * len(queries)

@@ -27,7 +27,8 @@ STATIONS = (
 SUFFIXES = ("", "", "", " ТС1.1", " Пр.", " ЗИП")
 
 
-def _article(rng: random.Random) -> str:
+def demo_article(rng: random.Random) -> str:
+    """A made-up article in one of the real formats."""
     kind = rng.randrange(5)
     if kind == 0:
         base = f"АМ{rng.randint(110, 119)}.{rng.randint(1, 17):02d}.{rng.randint(0, 5):02d}.{rng.randint(100, 999)}"
@@ -47,7 +48,7 @@ def demo_rows(n_articles: int = 60, seed: int = 7) -> list[CatalogRow]:
     rows: list[CatalogRow] = []
     seen: set[str] = set()
     while len(seen) < n_articles:
-        article = _article(rng)
+        article = demo_article(rng)
         if article in seen:
             continue
         seen.add(article)
@@ -62,6 +63,22 @@ def demo_rows(n_articles: int = 60, seed: int = 7) -> list[CatalogRow]:
         for serial in range(start, start + rng.randint(2, 12)):
             rows.append(CatalogRow(article + suffix, str(serial), part, order, station))
     return rows
+
+
+_OCR_SLIPS = {"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"}
+
+
+def ocr_like(article: str, rng: random.Random, serial: str = "") -> str:
+    """An article as the OCR tends to print it: Latin letters, dots lost, a slip or two."""
+    text = fold(article)
+    if rng.random() < 0.5:
+        text = text.replace(".", "")
+    chars = list(text)
+    for _ in range(rng.randint(0, 2)):
+        i = rng.randrange(len(chars))
+        chars[i] = _OCR_SLIPS.get(chars[i], chars[i])
+    text = "".join(chars)
+    return f"{text} {serial}" if serial else text
 
 
 @dataclass(frozen=True, slots=True)
