@@ -267,10 +267,8 @@ def neighbour_quads(quad: np.ndarray) -> list[np.ndarray]:
     """Boxes the size of ``quad`` just past each of its four sides."""
     along = quad[1] - quad[0]
     across = quad[3] - quad[0]
-    centre = quad.mean(axis=0)
     # Grow the box a little across the text: a serial may be taller than the article.
-    grown = centre + (quad - centre) * np.array([1.0, 1.0])
-    grown = grown + np.outer([-1, -1, 1, 1], across) * 0.15
+    grown = quad + np.outer([-1, -1, 1, 1], across) * 0.15
     return [
         (grown + across * 1.15).astype(np.float32),
         (grown - across * 1.15).astype(np.float32),

@@ -124,13 +124,6 @@ def looks_like_serial(token: str) -> bool:
     return letters_ok and digits / len(alnum) >= 0.75
 
 
-def digit_share(token: str) -> float:
-    alnum = [ch for ch in token if ch.isalnum()]
-    if not alnum:
-        return 0.0
-    return sum(ch.isdigit() for ch in alnum) / len(alnum)
-
-
 @dataclass(slots=True)
 class _ArticleEvidence:
     entry: ArticleEntry
