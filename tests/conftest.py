@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,14 @@ def index(rows) -> CatalogIndex:
 
 def row(article: str, serial: str = "", order: str = "201000001", station: str = "АЭС_блок 1") -> CatalogRow:
     return CatalogRow(article, serial, "ДетальЦБ-1", order, station)
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a huge size (a decompression bomb) without the memory."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1000)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")

@@ -1,8 +1,7 @@
 import io
-import struct
-import zlib
 
 import pytest
+from conftest import png_header_only
 from PIL import Image
 
 from inference.photo import PhotoError, load_photo
@@ -12,17 +11,6 @@ def jpeg(width=1600, height=1200, **save) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (120, 120, 120)).save(buffer, "JPEG", **save)
     return buffer.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims a huge size (a decompression bomb) without the memory."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 1000)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def test_large_photo_is_reduced_to_working_size():

@@ -7,14 +7,17 @@ import logging
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from inference.catalog import CatalogIndex
-from web import pages
+from web import api, pages
 from web.config import Config
+from web.openapi import OPENAPI
 from web.recognition_pool import RecognitionPool
 from web.storage.database import Database
+from web.storage.photos import LocalPhotoStore
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -43,8 +46,17 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/", pages.capture_page),
         Route("/recognize", pages.recognize, methods=["POST"]),
         Route("/healthz", pages.healthz),
+        Route("/api/scans", api.create_scan, methods=["POST"]),
+        Route("/api/scans", api.list_scans, methods=["GET"]),
+        Route("/api/scans/{scan_id:int}", api.get_scan),
+        Route("/api/scans/{scan_id:int}/confirm", api.confirm_scan, methods=["POST"]),
+        Route("/api/catalog/search", api.search_catalog),
+        Route("/api/catalog/import", api.import_catalog, methods=["POST"]),
+        Route("/api/openapi.json", lambda request: JSONResponse(OPENAPI)),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    handlers = {api.ApiError: lambda request, exc: api.error_response(exc)}
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.state.config = config
+    app.state.photos = LocalPhotoStore(config.data_dir / "photos")
     return app

@@ -1,4 +1,7 @@
-"""The SQLite database (via aiosqlite): schema, and the catalog's reads and writes."""
+"""The SQLite database (via aiosqlite): the schema, and the catalog's reads and writes.
+
+Scans live in the same file; their reads and writes are in ``scans.py``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,25 @@ CREATE TABLE IF NOT EXISTS catalog (
 CREATE INDEX IF NOT EXISTS catalog_key ON catalog (article_key, serial);
 CREATE INDEX IF NOT EXISTS catalog_order ON catalog (order_number);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scans (
+    id INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    photo_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    reading_status TEXT NOT NULL,
+    marking TEXT NOT NULL DEFAULT '',
+    article TEXT NOT NULL DEFAULT '',
+    serial TEXT NOT NULL DEFAULT '',
+    confidence REAL NOT NULL DEFAULT 0,
+    reading_json TEXT NOT NULL,
+    confirmed_at TEXT,
+    confirmed_by TEXT,
+    confirmed_article TEXT,
+    confirmed_serial TEXT
+);
+CREATE INDEX IF NOT EXISTS scans_created ON scans (created_at);
+CREATE INDEX IF NOT EXISTS scans_marking ON scans (marking);
 """
 
 _ROW_COLUMNS = "article, serial, part_name, order_number, station_unit"

@@ -1,0 +1,164 @@
+"""The JSON API against the real app (real OCR models, a real SQLite file)."""
+
+import asyncio
+import io
+
+import pytest
+from conftest import png_header_only
+from openapi_spec_validator import validate
+from openpyxl import Workbook
+from starlette.testclient import TestClient
+
+from web.app import create_app
+from web.config import Config
+from web.demo import render_marking
+from web.storage.database import Database
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory, ocr_engine, rows):
+    data_dir = tmp_path_factory.mktemp("data")
+
+    async def seed():
+        db = await Database.open(data_dir / "markscan.db")
+        await db.replace_catalog(rows)
+        await db.close()
+
+    asyncio.run(seed())
+    config = Config(data_dir=data_dir, workers=1, queue_limit=2, max_upload_bytes=2 * 1024 * 1024)
+    with TestClient(create_app(config, engine=ocr_engine)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def target(rows):
+    row = next(r for r in rows if r.serial and r.article.split()[0].count("-") == 2)
+    return row, f"{row.article.split()[0]} {row.serial}"
+
+
+def post_photo(client, data: bytes, key: str | None = "scan-key-0001", name="p.jpg", ctype="image/jpeg"):
+    fields = {"idempotency_key": key} if key is not None else {}
+    return client.post("/api/scans", files={"photo": (name, data, ctype)}, data=fields)
+
+
+def test_a_scan_is_recognized_stored_and_found_again(client, target):
+    row, marking = target
+    response = post_photo(client, render_marking(marking, seed=2).jpeg, key="first-scan-0001")
+    assert response.status_code == 201, response.text
+    scan = response.json()
+    assert scan["marking"] == marking
+    assert scan["status"] == "awaiting confirmation"
+    assert scan["reading"]["candidates"][0]["rows"][0]["order_number"] == row.order_number
+    again = client.get(f"/api/scans/{scan['id']}").json()
+    assert again["marking"] == marking
+
+
+def test_the_same_idempotency_key_never_makes_a_second_scan(client, target):
+    _, marking = target
+    photo = render_marking(marking, seed=4).jpeg
+    first = post_photo(client, photo, key="retry-key-0001")
+    second = post_photo(client, photo, key="retry-key-0001")
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    listed = client.get("/api/scans", params={"limit": 500}).json()["scans"]
+    assert sum(s["idempotency_key"] == "retry-key-0001" for s in listed) == 1
+
+
+def test_confirming_as_read_and_with_a_correction(client, target):
+    _, marking = target
+    scan = post_photo(client, render_marking(marking, seed=6).jpeg, key="confirm-key-01").json()
+    confirmed = client.post(f"/api/scans/{scan['id']}/confirm", json={}).json()
+    assert confirmed["status"] == "confirmed"
+    assert confirmed["confirmed"]["article"] == scan["article"]
+    corrected = client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "999999"}).json()
+    assert corrected["status"] == "corrected"
+    found = client.get("/api/scans", params={"q": "999999"}).json()["scans"]
+    assert [s["id"] for s in found] == [scan["id"]]
+
+
+def test_missing_scan_is_404(client):
+    assert client.get("/api/scans/999999").status_code == 404
+    assert client.post("/api/scans/999999/confirm", json={}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        ({"data": b"%PDF-1.4 nope"}, 422, "cannot be read"),
+        ({"data": b""}, 400, "empty"),
+        ({"data": b"\xff\xd8\xff\xe0 truncated jpeg"}, 422, "cannot be read"),
+        ({"data": png_header_only(30000, 30000), "name": "bomb.png", "ctype": "image/png"}, 422, "too large"),
+        ({"data": b"x" * (3 * 1024 * 1024)}, 413, "larger than"),
+        ({"data": b"\xff\xd8", "key": None}, 400, "idempotency key"),
+        ({"data": b"\xff\xd8", "key": "short"}, 400, "idempotency key"),
+        ({"data": b"\xff\xd8", "key": "k" * 200}, 400, "idempotency key"),
+    ],
+)
+def test_bad_uploads_get_a_clear_4xx_and_the_server_keeps_serving(client, kwargs, status, message):
+    kwargs = {"key": "bad-input-0001", **kwargs}
+    response = post_photo(client, **kwargs)
+    assert response.status_code == status, response.text
+    assert message in response.json()["error"]
+    assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_a_non_multipart_upload_is_415(client):
+    response = client.post("/api/scans", content=b"raw bytes", headers={"content-type": "image/jpeg"})
+    assert response.status_code == 415
+
+
+def test_a_full_queue_answers_503_with_retry_after(client, target):
+    pool = client.app.state.pool
+    taken = 0
+    while pool._slots.acquire(blocking=False):
+        taken += 1
+    try:
+        response = post_photo(client, render_marking(target[1], seed=8).jpeg, key="busy-key-0001")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+    finally:
+        for _ in range(taken):
+            pool._slots.release()
+    assert post_photo(client, render_marking(target[1], seed=8).jpeg, key="busy-key-0001").status_code == 201
+
+
+def test_catalog_search_is_ocr_aware(client, target):
+    row, _ = target
+    article = row.article.split()[0]
+    results = client.get("/api/catalog/search", params={"q": article.replace("0", "O")}).json()["results"]
+    assert results[0]["article"] == article
+    assert results[0]["rows"]
+
+
+def _xlsx(rows) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ДетальАртикул", "ПорядковыйНомер", "ДетальНаименование", "ЗаказНомер", "СтанцияБлок"])
+    for r in rows:
+        ws.append(r)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_catalog_import_reports_and_a_wrong_file_changes_nothing(client, target):
+    row, _ = target
+    bad = client.post("/api/catalog/import", files={"file": ("orders.xlsx", b"not a workbook")})
+    assert bad.status_code == 422
+    assert "not changed" in bad.json()["error"]
+    article = row.article.split()[0]
+    assert client.get("/api/catalog/search", params={"q": article}).json()["results"][0]["article"] == article
+    merged = client.post(
+        "/api/catalog/import",
+        files={"file": ("orders.xlsx", _xlsx([['"7777-30-0001"', 5, "n", "1", "s"], ["", 1, "", "", ""]]))},
+        data={"mode": "merge"},
+    ).json()
+    assert merged["kept"] == 1 and len(merged["rejected"]) == 1 and merged["written"] == 1
+    found = client.get("/api/catalog/search", params={"q": "7777-30-0001"}).json()["results"]
+    assert found[0]["article"] == "7777-30-0001"
+
+
+def test_openapi_document_is_valid(client):
+    spec = client.get("/api/openapi.json").json()
+    validate(spec)
+    assert "/api/scans" in spec["paths"]

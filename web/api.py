@@ -1,0 +1,170 @@
+"""The JSON API: the same operations as the pages, for devices and scripts."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from inference.catalog import CatalogIndex
+from inference.photo import PhotoError
+from web.recognition_pool import PoolBusy
+from web.storage import scans
+from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_response(exc: ApiError) -> JSONResponse:
+    return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+
+def current_user(request: Request) -> str:
+    return getattr(request.state, "user", None) or "anonymous"
+
+
+async def read_upload(request: Request, field: str) -> tuple[bytes, dict]:
+    """The uploaded file ``field`` and the other form fields; 4xx on anything off."""
+    config = request.app.state.config
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise ApiError(415, "send the photo as multipart/form-data")
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > config.max_upload_bytes + 64 * 1024:
+        raise ApiError(413, f"the upload is larger than {config.max_upload_bytes // (1024 * 1024)} MB")
+    form = await request.form(max_files=1, max_fields=10, max_part_size=config.max_upload_bytes)
+    upload = form.get(field)
+    if upload is None or isinstance(upload, str):
+        raise ApiError(400, f"the form has no file field '{field}'")
+    data = await upload.read()
+    if len(data) > config.max_upload_bytes:
+        raise ApiError(413, f"the upload is larger than {config.max_upload_bytes // (1024 * 1024)} MB")
+    if not data:
+        raise ApiError(400, "the uploaded file is empty")
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return data, fields
+
+
+async def recognize_and_store(request: Request, photo: bytes, key: str) -> tuple[scans.Scan, bool]:
+    """Read a photo and record the scan: (scan, new). A retried key returns the first scan."""
+    db = request.app.state.db
+    existing = await scans.find_scan_by_key(db, key)
+    if existing is not None:
+        return existing, False
+    try:
+        recognition = await request.app.state.pool.recognize(photo)
+    except PhotoError as exc:
+        raise ApiError(422, f"the photo cannot be read: {exc}") from exc
+    except PoolBusy as exc:
+        raise ApiError(503, "the server is busy, retry in a few seconds", {"Retry-After": "5"}) from exc
+    photo_key = request.app.state.photos.save(photo)
+    return await scans.add_scan(db, key, photo_key, current_user(request), recognition.to_dict())
+
+
+def idempotency_key(request: Request, fields: dict) -> str:
+    key = request.headers.get("idempotency-key") or fields.get("idempotency_key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise ApiError(400, "an idempotency key of 8 to 128 letters, digits or -_.: is required")
+    return key
+
+
+async def create_scan(request: Request) -> Response:
+    photo, fields = await read_upload(request, "photo")
+    key = idempotency_key(request, fields)
+    scan, created = await recognize_and_store(request, photo, key)
+    return JSONResponse(scan.to_dict(), status_code=201 if created else 200)
+
+
+async def get_scan(request: Request) -> Response:
+    scan = await scans.find_scan(request.app.state.db, request.path_params["scan_id"])
+    if scan is None:
+        raise ApiError(404, "no such scan")
+    return JSONResponse(scan.to_dict())
+
+
+async def confirm_scan(request: Request) -> Response:
+    db = request.app.state.db
+    scan = await scans.find_scan(db, request.path_params["scan_id"])
+    if scan is None:
+        raise ApiError(404, "no such scan")
+    body = await _body(request)
+    article = str(body.get("article") or scan.article).strip()
+    serial = str(body.get("serial") if body.get("serial") is not None else scan.serial).strip()
+    if not article:
+        raise ApiError(400, "nothing to confirm: the scan has no article; send the corrected article")
+    if len(article) > 64 or len(serial) > 32:
+        raise ApiError(400, "article or serial too long")
+    confirmed = await scans.confirm_scan(db, scan.id, current_user(request), article, serial)
+    return JSONResponse(confirmed.to_dict())
+
+
+async def list_scans(request: Request) -> Response:
+    params = request.query_params
+    try:
+        limit = min(500, max(1, int(params.get("limit", 100))))
+        offset = max(0, int(params.get("offset", 0)))
+    except ValueError as exc:
+        raise ApiError(400, "limit and offset must be numbers") from exc
+    found = await scans.list_scans(request.app.state.db, params.get("q", ""), limit, offset)
+    return JSONResponse({"scans": [s.to_dict() for s in found]})
+
+
+async def search_catalog(request: Request) -> Response:
+    query = request.query_params.get("q", "").strip()
+    if len(query) > 64:
+        raise ApiError(400, "query too long")
+    index: CatalogIndex = request.app.state.pool.recognizer.index
+    matches = index.lookup(query, limit=10) if query else []
+    return JSONResponse(
+        {
+            "results": [
+                {
+                    "article": m.entry.stamped,
+                    "similarity": round(m.similarity, 3),
+                    "rows": [r.to_dict() for r in m.entry.rows[:50]],
+                }
+                for m in matches
+            ]
+        }
+    )
+
+
+async def import_catalog(request: Request) -> Response:
+    data, fields = await read_upload(request, "file")
+    mode = fields.get("mode", "replace")
+    if mode not in ("replace", "merge"):
+        raise ApiError(400, "mode must be replace or merge")
+    try:
+        report = read_orders_xlsx(io.BytesIO(data))
+    except OrdersTableError as exc:
+        raise ApiError(422, f"not an orders table: {exc}; the catalog was not changed") from exc
+    if not report.rows:
+        raise ApiError(422, "no valid rows; the catalog was not changed")
+    db = request.app.state.db
+    written = await (db.replace_catalog(report.rows) if mode == "replace" else db.merge_catalog(report.rows))
+    request.app.state.pool.replace_catalog(CatalogIndex(await db.catalog_rows()))
+    return JSONResponse({"mode": mode, "written": written, **report.to_dict()})
+
+
+async def _body(request: Request) -> dict:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise ApiError(400, "the body is not valid JSON") from exc
+        if not isinstance(body, dict):
+            raise ApiError(400, "the body must be a JSON object")
+        return body
+    form = await request.form(max_files=0, max_fields=10)
+    return {k: v for k, v in form.items() if isinstance(v, str)}

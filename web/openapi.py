@@ -1,0 +1,112 @@
+"""The OpenAPI document of the JSON API, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+_ERROR = {
+    "description": "a clear message",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_SCAN = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scan"}}}}
+
+
+def _multipart(fields: dict) -> dict:
+    return {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": fields}}}}
+
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "markscan", "version": "0.1.0", "description": "Read part markings, find their orders."},
+    "paths": {
+        "/api/scans": {
+            "post": {
+                "summary": "Recognize a photo and record the scan (idempotent per key)",
+                "requestBody": _multipart(
+                    {
+                        "photo": {"type": "string", "format": "binary"},
+                        "idempotency_key": {"type": "string", "minLength": 8, "maxLength": 128},
+                    }
+                ),
+                "responses": {
+                    "201": {"description": "a new scan", **_SCAN},
+                    "200": {"description": "the scan this key already made", **_SCAN},
+                    "400": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                    "503": _ERROR,
+                },
+            },
+            "get": {
+                "summary": "Scans, newest first",
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {"200": {"description": "scans"}, "400": _ERROR},
+            },
+        },
+        "/api/scans/{scan_id}": {
+            "get": {
+                "summary": "One scan",
+                "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "the scan", **_SCAN}, "404": _ERROR},
+            }
+        },
+        "/api/scans/{scan_id}/confirm": {
+            "post": {
+                "summary": "Confirm a scan, optionally with a corrected article and serial",
+                "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"article": {"type": "string"}, "serial": {"type": "string"}},
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": {"description": "the confirmed scan", **_SCAN}, "400": _ERROR, "404": _ERROR},
+            }
+        },
+        "/api/catalog/search": {
+            "get": {
+                "summary": "Catalog articles like q (OCR-aware)",
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 64}}],
+                "responses": {"200": {"description": "matching articles with their order rows"}, "400": _ERROR},
+            }
+        },
+        "/api/catalog/import": {
+            "post": {
+                "summary": "Import an orders .xlsx (replace or merge)",
+                "requestBody": _multipart(
+                    {"file": {"type": "string", "format": "binary"}, "mode": {"enum": ["replace", "merge"]}}
+                ),
+                "responses": {"200": {"description": "the validation report"}, "400": _ERROR, "422": _ERROR},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+            "Scan": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "idempotency_key": {"type": "string"},
+                    "status": {"enum": ["awaiting confirmation", "confirmed", "corrected"]},
+                    "reading_status": {"enum": ["matched", "article only", "not in catalog", "unreadable"]},
+                    "marking": {"type": "string"},
+                    "article": {"type": "string"},
+                    "serial": {"type": "string"},
+                    "confidence": {"type": "number"},
+                    "created_at": {"type": "string"},
+                    "created_by": {"type": "string"},
+                    "confirmed": {"type": ["object", "null"]},
+                    "reading": {"type": "object"},
+                },
+            },
+        }
+    },
+}
