@@ -51,3 +51,35 @@ def png_header_only(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1000)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def app_data(tmp_path_factory, rows):
+    """A data folder with the demo catalog, an admin and an operator, and a token for each."""
+    import asyncio
+
+    from web.storage import users
+    from web.storage.database import Database
+
+    data_dir = tmp_path_factory.mktemp("data")
+
+    async def seed():
+        db = await Database.open(data_dir / "markscan.db")
+        await db.replace_catalog(rows)
+        await users.add_user(db, "anna", "anna-password", "admin")
+        await users.add_user(db, "oleg", "oleg-password", "operator")
+        tokens = {"admin": await users.create_token(db, "anna"), "operator": await users.create_token(db, "oleg")}
+        await db.close()
+        return tokens
+
+    return data_dir, asyncio.run(seed())
+
+
+def make_client(data_dir, engine, **config):
+    from starlette.testclient import TestClient
+
+    from web.app import create_app
+    from web.config import Config
+
+    settings = {"workers": 1, "queue_limit": 2, "max_upload_bytes": 2 * 1024 * 1024, **config}
+    return TestClient(create_app(Config(data_dir=data_dir, **settings), engine=engine))

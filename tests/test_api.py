@@ -1,32 +1,20 @@
 """The JSON API against the real app (real OCR models, a real SQLite file)."""
 
-import asyncio
 import io
 
 import pytest
-from conftest import png_header_only
+from conftest import make_client, png_header_only
 from openapi_spec_validator import validate
 from openpyxl import Workbook
-from starlette.testclient import TestClient
 
-from web.app import create_app
-from web.config import Config
 from web.demo import render_marking
-from web.storage.database import Database
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, ocr_engine, rows):
-    data_dir = tmp_path_factory.mktemp("data")
-
-    async def seed():
-        db = await Database.open(data_dir / "markscan.db")
-        await db.replace_catalog(rows)
-        await db.close()
-
-    asyncio.run(seed())
-    config = Config(data_dir=data_dir, workers=1, queue_limit=2, max_upload_bytes=2 * 1024 * 1024)
-    with TestClient(create_app(config, engine=ocr_engine)) as client:
+def client(app_data, ocr_engine):
+    data_dir, tokens = app_data
+    with make_client(data_dir, ocr_engine) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
         yield client
 
 

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from inference.catalog import CatalogIndex
 from inference.photo import PhotoError
+from web import csrf
 from web.recognition_pool import PoolBusy
 from web.storage import scans
 from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
@@ -30,7 +31,12 @@ def error_response(exc: ApiError) -> JSONResponse:
 
 
 def current_user(request: Request) -> str:
-    return getattr(request.state, "user", None) or "anonymous"
+    return request.state.user.name
+
+
+def require_admin(request: Request) -> None:
+    if not request.state.user.is_admin:
+        raise ApiError(403, "only an admin may do this")
 
 
 async def read_upload(request: Request, field: str) -> tuple[bytes, dict]:
@@ -52,6 +58,7 @@ async def read_upload(request: Request, field: str) -> tuple[bytes, dict]:
     if not data:
         raise ApiError(400, "the uploaded file is empty")
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    csrf.check_form(request, fields)
     return data, fields
 
 
@@ -140,6 +147,7 @@ async def search_catalog(request: Request) -> Response:
 
 
 async def import_catalog(request: Request) -> Response:
+    require_admin(request)
     data, fields = await read_upload(request, "file")
     mode = fields.get("mode", "replace")
     if mode not in ("replace", "merge"):
@@ -167,4 +175,6 @@ async def _body(request: Request) -> dict:
             raise ApiError(400, "the body must be a JSON object")
         return body
     form = await request.form(max_files=0, max_fields=10)
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    csrf.check_form(request, fields)
+    return fields

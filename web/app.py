@@ -7,12 +7,15 @@ import logging
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from inference.catalog import CatalogIndex
-from web import api, pages
+from web import api, csrf, pages
+from web.auth import AuthMiddleware
 from web.config import Config
 from web.openapi import OPENAPI
 from web.recognition_pool import RecognitionPool
@@ -44,6 +47,8 @@ def create_app(config: Config, engine=None) -> Starlette:
 
     routes = [
         Route("/", pages.capture_page),
+        Route("/login", pages.login_page, methods=["GET", "POST"]),
+        Route("/logout", pages.logout, methods=["POST"]),
         Route("/recognize", pages.recognize, methods=["POST"]),
         Route("/healthz", pages.healthz),
         Route("/api/scans", api.create_scan, methods=["POST"]),
@@ -55,8 +60,22 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/api/openapi.json", lambda request: JSONResponse(OPENAPI)),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
-    handlers = {api.ApiError: lambda request, exc: api.error_response(exc)}
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    handlers = {
+        api.ApiError: lambda request, exc: api.error_response(exc),
+        csrf.CsrfError: lambda request, exc: api.error_response(api.ApiError(403, str(exc))),
+    }
+    middleware = [
+        Middleware(
+            SessionMiddleware,
+            secret_key=config.secret_key(),
+            session_cookie="markscan_session",
+            same_site="lax",
+            https_only=config.secure_cookies,
+            max_age=12 * 3600,
+        ),
+        Middleware(AuthMiddleware),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers, middleware=middleware)
     app.state.config = config
     app.state.photos = LocalPhotoStore(config.data_dir / "photos")
     return app

@@ -31,6 +31,20 @@ def image_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def _with_database(data_dir: str | Path, work):
+    """Run ``await work(db)`` against the app's database and close it."""
+    from web.storage.database import Database
+
+    async def run():
+        db = await Database.open(database_path(data_dir))
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
 def cmd_recognize(args: argparse.Namespace) -> int:
     from inference.annotate import annotated_jpeg
     from inference.photo import PhotoError
@@ -148,7 +162,6 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
-    from web.storage.database import Database
     from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
 
     try:
@@ -160,16 +173,10 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
         print(f"{args.file}: no valid rows; the catalog was not changed\n{report.summary()}", file=sys.stderr)
         return 2
 
-    async def write() -> int:
-        db = await Database.open(database_path(args.data))
-        try:
-            if args.merge:
-                return await db.merge_catalog(report.rows)
-            return await db.replace_catalog(report.rows)
-        finally:
-            await db.close()
+    def write(db):
+        return db.merge_catalog(report.rows) if args.merge else db.replace_catalog(report.rows)
 
-    written = asyncio.run(write())
+    written = _with_database(args.data, write)
     print(report.summary())
     print(f"{'merged' if args.merge else 'imported'} {written} rows into {database_path(args.data)}")
     return 0
@@ -178,18 +185,11 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 def seed_demo(data_dir: Path) -> str:
     """Fill an empty database with the made-up demo plant; write its photos."""
     from web.demo import demo_photos, demo_rows
-    from web.storage.database import Database
 
-    async def seed() -> int:
-        db = await Database.open(database_path(data_dir))
-        try:
-            if await db.catalog_size() == 0:
-                return await db.replace_catalog(demo_rows())
-            return 0
-        finally:
-            await db.close()
+    async def seed(db) -> int:
+        return await db.replace_catalog(demo_rows()) if await db.catalog_size() == 0 else 0
 
-    added = asyncio.run(seed())
+    added = _with_database(data_dir, seed)
     photos_dir = data_dir / "demo-photos"
     photos_dir.mkdir(parents=True, exist_ok=True)
     rows = demo_rows()
@@ -197,6 +197,50 @@ def seed_demo(data_dir: Path) -> str:
         (photos_dir / f"demo-{i + 1}.jpg").write_bytes(photo.jpeg)
     catalog = f"demo catalog of {added} rows written" if added else "catalog already present, left as it is"
     return f"{catalog}; demo photos in {photos_dir}"
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from web.storage import users
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if password != getpass.getpass("again: "):
+            print("the passwords differ; nothing changed", file=sys.stderr)
+            return 2
+    try:
+        user = _with_database(args.data, lambda db: users.add_user(db, args.name, password, args.role))
+    except ValueError as exc:
+        print(f"{exc}; nothing changed", file=sys.stderr)
+        return 2
+    print(f"user {user.name} ({user.role}) saved")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from web.storage import users
+
+    try:
+        token = _with_database(args.data, lambda db: users.create_token(db, args.name))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def demo_login(data_dir: Path) -> str:
+    """A fresh password for the demo admin, printed at each demo start."""
+    import secrets
+
+    from web.storage import users
+
+    password = secrets.token_urlsafe(9)
+    _with_database(data_dir, lambda db: users.add_user(db, "demo", password, "admin"))
+    return f"demo login: demo / {password}"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -208,6 +252,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     data_dir = Path(args.data)
     if args.demo:
         print(seed_demo(data_dir), flush=True)
+        print(demo_login(data_dir), flush=True)
     config = Config.from_env(data_dir=data_dir, workers=args.workers)
     print(f"markscan: http://{args.host}:{args.port}/  (data in {data_dir})", flush=True)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level.lower())
@@ -249,6 +294,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="recognition threads (default: CPU cores)")
     p.add_argument("--demo", action="store_true", help="seed a demo catalog and photos if the database is empty")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("user", help="people who may sign in")
+    user = p.add_subparsers(dest="user_command", required=True)
+    p = user.add_parser("add", help="create a user, or set a user's password and role")
+    p.add_argument("name")
+    p.add_argument("--role", choices=["operator", "admin"], default="operator")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_user_add)
+
+    p = sub.add_parser("token", help="API tokens for devices and scripts")
+    token = p.add_subparsers(dest="token_command", required=True)
+    p = token.add_parser("create", help="print a new API token for user NAME (sent as Authorization: Bearer)")
+    p.add_argument("name")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_token_create)
 
     p = sub.add_parser("catalog", help="the orders catalog")
     catalog = p.add_subparsers(dest="catalog_command", required=True)

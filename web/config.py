@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ class Config:
     workers: int = os.cpu_count() or 1  # recognition threads
     queue_limit: int = 16  # photos waiting for a worker before we answer 503
     max_upload_bytes: int = 25 * 1024 * 1024
+    secure_cookies: bool = False  # set behind HTTPS (Caddy): the session cookie is then Secure
 
     @property
     def database(self) -> Path:
@@ -22,6 +24,16 @@ class Config:
     def demo_photos(self) -> Path:
         return self.data_dir / "demo-photos"
 
+    def secret_key(self) -> str:
+        """The key that signs session cookies: made once, kept in the data folder, never logged."""
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
     @classmethod
     def from_env(cls, **overrides) -> Config:
         env = os.environ
@@ -30,6 +42,7 @@ class Config:
             "workers": int(env.get("MARKSCAN_WORKERS", os.cpu_count() or 1)),
             "queue_limit": int(env.get("MARKSCAN_QUEUE_LIMIT", 16)),
             "max_upload_bytes": int(env.get("MARKSCAN_MAX_UPLOAD_MB", 25)) * 1024 * 1024,
+            "secure_cookies": env.get("MARKSCAN_SECURE_COOKIES", "") in ("1", "true", "yes"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

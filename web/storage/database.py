@@ -46,6 +46,17 @@ CREATE TABLE IF NOT EXISTS scans (
     confirmed_serial TEXT
 );
 CREATE INDEX IF NOT EXISTS scans_created ON scans (created_at);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('operator', 'admin')),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users (name),
+    created_at TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS scans_marking ON scans (marking);
 """
 

@@ -1,0 +1,59 @@
+"""Who is asking: a session cookie (people) or an API token (devices and scripts).
+
+Only the sign-in page, the manifest, the service worker, static files and the
+health check answer without one; pages redirect to sign-in, the API says 401.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from web import csrf
+from web.storage import users
+
+PUBLIC_PATHS = {"/login", "/healthz", "/manifest.webmanifest", "/sw.js"}
+PUBLIC_PREFIXES = ("/static/",)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+class AuthMiddleware:
+    """Sets ``request.state.user`` (a users.User) or turns the request away."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        db = request.app.state.db
+        user = None
+        authorization = request.headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            user = await users.user_for_token(db, authorization[7:].strip())
+            scope.setdefault("state", {})["via_token"] = user is not None
+        elif name := request.session.get("user"):
+            user = await users.find_user(db, name)
+        scope.setdefault("state", {})["user"] = user
+        path = request.url.path
+        if user is None and not is_public(path):
+            response = (
+                JSONResponse({"error": "sign in or send an API token"}, status_code=401)
+                if path.startswith("/api/")
+                else RedirectResponse(f"/login?next={path}", status_code=303)
+            )
+            await response(scope, receive, send)
+            return
+        verdict = csrf.check_header(request)
+        if verdict is False:
+            response = JSONResponse({"error": "CSRF check failed; reload the page"}, status_code=403)
+            await response(scope, receive, send)
+            return
+        scope["state"]["csrf_pending"] = verdict is None
+        await self.app(scope, receive, send)
