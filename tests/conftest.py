@@ -57,6 +57,7 @@ def png_header_only(width: int, height: int) -> bytes:
 def app_data(tmp_path_factory, rows):
     """A data folder with the demo catalog, an admin and an operator, and a token for each."""
     import asyncio
+    import concurrent.futures
 
     from web.storage import users
     from web.storage.database import Database
@@ -72,7 +73,9 @@ def app_data(tmp_path_factory, rows):
         await db.close()
         return tokens
 
-    return data_dir, asyncio.run(seed())
+    # In a thread of its own: a browser test may already run an event loop here.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return data_dir, pool.submit(asyncio.run, seed()).result()
 
 
 def make_client(data_dir, engine, **config):

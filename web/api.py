@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from inference.annotate import annotated_jpeg
 from inference.catalog import CatalogIndex
 from inference.photo import PhotoError
 from web import csrf
@@ -74,8 +76,10 @@ async def recognize_and_store(request: Request, photo: bytes, key: str) -> tuple
         raise ApiError(422, f"the photo cannot be read: {exc}") from exc
     except PoolBusy as exc:
         raise ApiError(503, "the server is busy, retry in a few seconds", {"Retry-After": "5"}) from exc
-    photo_key = request.app.state.photos.save(photo)
-    return await scans.add_scan(db, key, photo_key, current_user(request), recognition.to_dict())
+    photos = request.app.state.photos
+    reading = recognition.to_dict()
+    reading["annotated_key"] = photos.save(await asyncio.to_thread(annotated_jpeg, recognition))
+    return await scans.add_scan(db, key, photos.save(photo), current_user(request), reading)
 
 
 def idempotency_key(request: Request, fields: dict) -> str:

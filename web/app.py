@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from inference.catalog import CatalogIndex
-from web import api, csrf, pages
+from web import api, csrf, pages, pwa
 from web.auth import AuthMiddleware
 from web.config import Config
 from web.openapi import OPENAPI
@@ -49,8 +49,16 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/", pages.capture_page),
         Route("/login", pages.login_page, methods=["GET", "POST"]),
         Route("/logout", pages.logout, methods=["POST"]),
-        Route("/recognize", pages.recognize, methods=["POST"]),
+        Route("/scans", pages.create_scan, methods=["POST"]),
+        Route("/scans/{scan_id:int}", pages.scan_page),
+        Route("/scans/{scan_id:int}/card", pages.scan_card),
+        Route("/scans/{scan_id:int}/confirm", pages.confirm_scan, methods=["POST"]),
+        Route("/scans/{scan_id:int}/{kind:str}.jpg", pages.scan_image),
+        Route("/history", pages.history_page),
+        Route("/catalog/suggest", pages.catalog_suggest),
         Route("/healthz", pages.healthz),
+        Route("/manifest.webmanifest", pwa.manifest),
+        Route("/sw.js", pwa.service_worker),
         Route("/api/scans", api.create_scan, methods=["POST"]),
         Route("/api/scans", api.list_scans, methods=["GET"]),
         Route("/api/scans/{scan_id:int}", api.get_scan),

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import base64
+import secrets
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from inference.annotate import annotated_jpeg
-from inference.photo import PhotoError
-from web import csrf
-from web.recognition_pool import PoolBusy
-from web.storage import users
+from web import api, csrf
+from web.storage import scans, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
@@ -23,6 +20,12 @@ CONFIDENCE_WORDS = {
     "not in catalog": "не найдено",
     "unreadable": "не найдено",
 }
+STATUS_WORDS = {
+    scans.AWAITING: "ожидает подтверждения",
+    scans.CONFIRMED: "подтверждено",
+    scans.CORRECTED: "исправлено",
+}
+templates.env.globals.update(confidence_words=CONFIDENCE_WORDS, status_words=STATUS_WORDS)
 
 
 def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
@@ -63,35 +66,69 @@ async def logout(request: Request) -> Response:
 
 
 async def capture_page(request: Request) -> Response:
-    return render(request, "capture.html")
+    return render(request, "capture.html", {"upload_key": secrets.token_urlsafe(16)})
 
 
-async def recognize(request: Request) -> Response:
-    config = request.app.state.config
-    form = await request.form(max_files=1, max_fields=5, max_part_size=config.max_upload_bytes)
-    csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
-    upload = form.get("photo")
-    if upload is None or isinstance(upload, str):
-        return _error(request, "Не выбрана фотография.", 400)
-    data = await upload.read()
-    if len(data) > config.max_upload_bytes:
-        return _error(request, "Файл слишком большой.", 413)
+async def create_scan(request: Request) -> Response:
+    """The no-JavaScript path: a plain form post, then the scan's page."""
     try:
-        recognition = await request.app.state.pool.recognize(data)
-    except PhotoError as exc:
-        return _error(request, f"Это не фотография, которую можно прочитать: {exc}.", 422)
-    except PoolBusy:
-        response = _error(request, "Сервер занят, повторите через несколько секунд.", 503)
-        response.headers["Retry-After"] = "5"
-        return response
-    result = recognition.to_dict()
-    context = {
-        "result": result,
-        "confidence_word": CONFIDENCE_WORDS[result["status"]],
-        "annotated": base64.b64encode(annotated_jpeg(recognition)).decode("ascii"),
-    }
-    return render(request, "result.html", context)
+        photo, fields = await api.read_upload(request, "photo")
+        key = api.idempotency_key(request, fields)
+        scan, _ = await api.recognize_and_store(request, photo, key)
+    except api.ApiError as exc:
+        return render(request, "error.html", {"message": exc.message}, exc.status)
+    return RedirectResponse(f"/scans/{scan.id}", status_code=303)
 
 
-def _error(request: Request, message: str, status: int) -> HTMLResponse:
-    return render(request, "error.html", {"message": message}, status)
+async def _scan_or_404(request: Request) -> scans.Scan:
+    scan = await scans.find_scan(request.app.state.db, request.path_params["scan_id"])
+    if scan is None:
+        raise api.ApiError(404, "no such scan")
+    return scan
+
+
+async def scan_page(request: Request) -> Response:
+    return render(request, "scan.html", {"scan": await _scan_or_404(request)})
+
+
+async def scan_card(request: Request) -> Response:
+    return render(request, "scan_card.html", {"scan": await _scan_or_404(request)})
+
+
+async def confirm_scan(request: Request) -> Response:
+    scan = await _scan_or_404(request)
+    form = await request.form(max_files=0, max_fields=10)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    csrf.check_form(request, fields)
+    article = (fields.get("article") or scan.article).strip()[:64]
+    serial = (fields.get("serial") if "serial" in fields else scan.serial).strip()[:32]
+    if not article:
+        return render(request, "scan_card.html", {"scan": scan, "error": "Укажите артикул."}, 400)
+    user = request.state.user.name
+    confirmed = await scans.confirm_scan(request.app.state.db, scan.id, user, article, serial)
+    return render(request, "scan_card.html", {"scan": confirmed})
+
+
+async def scan_image(request: Request) -> Response:
+    """The photo as taken, or with the marking boxed (``annotated``)."""
+    scan = await _scan_or_404(request)
+    kind = request.path_params["kind"]
+    key = {"annotated": scan.reading.get("annotated_key"), "photo": scan.photo_key}.get(kind)
+    if not key:
+        raise api.ApiError(404, "no such image")
+    data = request.app.state.photos.read(key)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+
+
+async def catalog_suggest(request: Request) -> Response:
+    """``<option>`` elements for the correction field's autocomplete."""
+    query = request.query_params.get("article", "").strip()[:64]
+    index = request.app.state.pool.recognizer.index
+    matches = index.lookup(query, limit=8) if len(query) >= 3 else []
+    return render(request, "suggestions.html", {"articles": [m.entry.stamped for m in matches]})
+
+
+async def history_page(request: Request) -> Response:
+    query = request.query_params.get("q", "").strip()[:64]
+    found = await scans.list_scans(request.app.state.db, query, limit=200)
+    return render(request, "history.html", {"scans": found, "q": query})

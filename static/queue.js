@@ -1,0 +1,78 @@
+/* The offline queue: photos wait in IndexedDB until the server has them.
+   Shared by the page and the service worker (importScripts). Each photo keeps
+   its idempotency key, so a retry after a lost answer never makes a second scan. */
+const MarkscanQueue = (() => {
+  const DB = "markscan", STORE = "queue";
+
+  function open() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  async function run(mode, work) {
+    const db = await open();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const result = work(tx.objectStore(STORE));
+      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+
+  function newKey() {
+    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random().toString(16).slice(2));
+  }
+
+  const add = (blob, csrf) => {
+    const item = { key: newKey(), blob, csrf, created: new Date().toISOString() };
+    return run("readwrite", (store) => store.put(item)).then(() => item);
+  };
+  const all = () => run("readonly", (store) => store.getAll());
+  const remove = (key) => run("readwrite", (store) => store.delete(key));
+
+  /* Upload one queued photo. Resolves to the scan JSON, or null when it must
+     wait (no network, server trouble, signed out, stale CSRF token): the photo
+     stays queued. Only a photo the server refuses as such (400, 413, 415, 422)
+     leaves the queue, with the server's message: retrying would never succeed. */
+  async function upload(item, csrf) {
+    const form = new FormData();
+    form.append("photo", item.blob, "photo.jpg");
+    form.append("idempotency_key", item.key);
+    let response;
+    try {
+      response = await fetch("/api/scans", {
+        method: "POST", body: form, credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf || item.csrf || "" },
+      });
+    } catch (error) {
+      return null;
+    }
+    if (response.status >= 500 || [401, 403, 408, 429].includes(response.status)) return null;
+    const body = await response.json();
+    await remove(item.key);
+    return response.ok ? body : { error: body.error || "upload refused", key: item.key };
+  }
+
+  let flushing = null;
+  /* Upload everything queued, oldest first; one flush at a time. ``csrf`` is
+     the page's current token (the service worker has only the stored one). */
+  function flush(onResult, csrf) {
+    if (flushing) return flushing;
+    flushing = (async () => {
+      const items = (await all()).sort((a, b) => a.created.localeCompare(b.created));
+      for (const item of items) {
+        const result = await upload(item, csrf);
+        if (result === null) break;
+        if (onResult) onResult(result);
+      }
+    })().finally(() => { flushing = null; });
+    return flushing;
+  }
+
+  return { add, all, remove, upload, flush };
+})();
+self.MarkscanQueue = MarkscanQueue;

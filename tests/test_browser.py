@@ -1,0 +1,135 @@
+"""End to end in a real headless Chromium (Debian's), at a phone's viewport."""
+
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from conftest import make_client
+
+from web.demo import render_marking
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium)")
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(app_data, ocr_engine):
+    data_dir, tokens = app_data
+    port = free_port()
+    app = make_client(data_dir, ocr_engine, workers=2).app
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    live = uvicorn.Server(config)
+    thread = threading.Thread(target=live.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not live.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", tokens
+    live.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(server, browser):
+    base, _ = server
+    context = browser.new_context(viewport=PHONE, base_url=base, locale="ru-RU")
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=name]", "oleg")
+    page.fill("input[name=password]", "oleg-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    yield page
+    context.close()
+
+
+def photo_file(tmp_path, marking: str, seed: int):
+    path = tmp_path / f"photo-{seed}.jpg"
+    path.write_bytes(render_marking(marking, seed=seed).jpeg)
+    return str(path)
+
+
+def wait_until(page, expression: str, seconds: float) -> None:
+    """Poll a JavaScript expression (a Promise is awaited) until it is true."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        page.wait_for_timeout(100)
+
+
+def api_scans(page, server) -> list[dict]:
+    base, tokens = server
+    response = page.request.get(base + "/api/scans?limit=500", headers={"Authorization": f"Bearer {tokens['admin']}"})
+    return response.json()["scans"]
+
+
+def test_photo_to_result_to_confirm_to_history(page, server, tmp_path):
+    page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", 5))
+    card = page.locator("#result .card")
+    card.wait_for(timeout=60_000)
+    marking = card.locator("[data-marking]").inner_text()
+    assert marking.strip()
+    card.locator("[data-confirm]").click()
+    page.locator("#result [data-status]", has_text="подтверждено").wait_for(timeout=10_000)
+    page.goto("/history")
+    first = page.locator(".history li").first
+    assert marking.strip() in first.inner_text()
+    assert "подтверждено" in first.inner_text()
+
+
+def test_manifest_and_service_worker(page):
+    manifest = page.request.get("/manifest.webmanifest").json()
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
+    for icon in manifest["icons"]:
+        assert page.request.get(icon["src"]).ok
+    scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+    assert scope.endswith("/")
+
+
+def test_offline_photos_survive_a_reload_and_arrive_once(page, server, tmp_path):
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # now the service worker controls the page
+    page.evaluate("navigator.serviceWorker.ready")
+    before = {s["id"] for s in api_scans(page, server)}
+    page.context.set_offline(True)
+    for seed in (21, 22, 23):
+        page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", seed))
+        wait_until(page, f"MarkscanQueue.all().then(items => items.length === {seed - 20})", 10)
+    page.reload()
+    assert page.locator("#queued [data-count]").inner_text() == "3"
+    page.context.set_offline(False)
+    wait_until(page, "MarkscanQueue.all().then(items => items.length === 0)", 120)
+    new = [s for s in api_scans(page, server) if s["id"] not in before]
+    assert len(new) == 3
+    assert len({s["idempotency_key"] for s in new}) == 3
