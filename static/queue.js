@@ -63,11 +63,15 @@ const MarkscanQueue = (() => {
   function flush(onResult, csrf) {
     if (flushing) return flushing;
     flushing = (async () => {
-      const items = (await all()).sort((a, b) => a.created.localeCompare(b.created));
-      for (const item of items) {
-        const result = await upload(item, csrf);
-        if (result === null) break;
-        if (onResult) onResult(result);
+      // Photos queued while this flush runs are picked up by the next pass.
+      for (;;) {
+        const items = (await all()).sort((a, b) => a.created.localeCompare(b.created));
+        if (!items.length) return;
+        for (const item of items) {
+          const result = await upload(item, csrf);
+          if (result === null) return;
+          if (onResult) onResult(result);
+        }
       }
     })().finally(() => { flushing = null; });
     return flushing;
