@@ -1,6 +1,6 @@
 """Phone-size screenshots of the main pages into docs/, from a live demo server.
 
-    python scripts/screenshots.py     (needs Debian's chromium)
+python scripts/screenshots.py     (needs Debian's chromium)
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def main() -> None:
     photos = [data_dir / f"demo-{i}.jpg" for i in range(3)]
     for path, photo in zip(photos, demo_photos(demo_rows(), count=3), strict=True):
         path.write_bytes(photo.jpeg)
-    server = uvicorn.Server(uvicorn.Config(create_app(Config(data_dir=data_dir), RapidOcrEngine()), port=8799, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(Config(data_dir=data_dir), RapidOcrEngine()), port=8799, log_level="warning")
+    )
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
