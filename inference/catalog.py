@@ -198,6 +198,14 @@ class CatalogIndex:
             return np.nonzero(counts)[0]
         return np.argpartition(counts, -TRIGRAM_POOL)[-TRIGRAM_POOL:]
 
+    def rows_for(self, article: str, serial: str = "") -> list[CatalogRow]:
+        """The rows of an article as a person typed or confirmed it; those of its serial if listed."""
+        entry = self.entries.get(skeleton(stamped_form(article, self.suffixes)))
+        if entry is None:
+            return []
+        with_serial = [r for r in entry.rows if serial and r.serial == serial]
+        return with_serial or entry.rows
+
     def articles_with_serial(self, serial: str) -> list[ArticleEntry]:
         """Every article whose rows list ``serial``."""
         return [self.entries[k] for k in self._by_serial.get(serial, ())]

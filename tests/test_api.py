@@ -150,3 +150,27 @@ def test_openapi_document_is_valid(client):
     spec = client.get("/api/openapi.json").json()
     validate(spec)
     assert "/api/scans" in spec["paths"]
+
+
+def test_history_filters_and_exports(client, target):
+    import csv as csv_module
+
+    from openpyxl import load_workbook
+
+    row, marking = target
+    scan = post_photo(client, render_marking(marking, seed=12).jpeg, key="export-key-0001").json()
+    assert scan["order_number"] == row.order_number
+    client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    by_order = client.get("/api/scans", params={"order": row.order_number}).json()["scans"]
+    assert scan["id"] in [s["id"] for s in by_order]
+    assert client.get("/api/scans", params={"order": "no-such-order"}).json()["scans"] == []
+    page = client.get("/history", params={"order": row.order_number})
+    assert page.status_code == 200 and marking.split()[0] in page.text
+    exported = client.get("/history.csv", params={"order": row.order_number})
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = list(csv_module.reader(exported.content.decode("utf-8-sig").splitlines()))
+    assert lines[0][0] == "№" and any(line[0] == str(scan["id"]) and line[8] == "подтверждено" for line in lines)
+    workbook = load_workbook(io.BytesIO(client.get("/history.xlsx").content))
+    ids = [r[0] for r in workbook.active.iter_rows(min_row=2, values_only=True)]
+    assert scan["id"] in ids
+    assert client.get("/history.pdf").status_code == 404

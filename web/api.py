@@ -115,8 +115,16 @@ async def confirm_scan(request: Request) -> Response:
         raise ApiError(400, "nothing to confirm: the scan has no article; send the corrected article")
     if len(article) > 64 or len(serial) > 32:
         raise ApiError(400, "article or serial too long")
-    confirmed = await scans.confirm_scan(db, scan.id, current_user(request), article, serial)
+    confirmed = await scans.confirm_scan(
+        db, scan.id, current_user(request), article, serial, order_of(request, article, serial)
+    )
     return JSONResponse(confirmed.to_dict())
+
+
+def order_of(request: Request, article: str, serial: str) -> tuple[str, str]:
+    """The order and station a confirmed article and serial belong to, per the catalog."""
+    rows = request.app.state.pool.recognizer.index.rows_for(article, serial)
+    return (rows[0].order_number, rows[0].station_unit) if rows else ("", "")
 
 
 async def list_scans(request: Request) -> Response:
@@ -126,7 +134,9 @@ async def list_scans(request: Request) -> Response:
         offset = max(0, int(params.get("offset", 0)))
     except ValueError as exc:
         raise ApiError(400, "limit and offset must be numbers") from exc
-    found = await scans.list_scans(request.app.state.db, params.get("q", ""), limit, offset)
+    found = await scans.list_scans(
+        request.app.state.db, params.get("q", ""), limit, offset, params.get("order", ""), params.get("station", "")
+    )
     return JSONResponse({"scans": [s.to_dict() for s in found]})
 
 

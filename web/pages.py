@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from web import api, csrf
+from web import api, csrf, export
 from web.storage import scans, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -105,7 +105,8 @@ async def confirm_scan(request: Request) -> Response:
     if not article:
         return render(request, "scan_card.html", {"scan": scan, "error": "Укажите артикул."}, 400)
     user = request.state.user.name
-    confirmed = await scans.confirm_scan(request.app.state.db, scan.id, user, article, serial)
+    order = api.order_of(request, article, serial)
+    confirmed = await scans.confirm_scan(request.app.state.db, scan.id, user, article, serial, order)
     return render(request, "scan_card.html", {"scan": confirmed})
 
 
@@ -128,7 +129,29 @@ async def catalog_suggest(request: Request) -> Response:
     return render(request, "suggestions.html", {"articles": [m.entry.stamped for m in matches]})
 
 
+def _history_filters(request: Request) -> dict[str, str]:
+    params = request.query_params
+    return {key: params.get(key, "").strip()[:64] for key in ("q", "order", "station")}
+
+
 async def history_page(request: Request) -> Response:
-    query = request.query_params.get("q", "").strip()[:64]
-    found = await scans.list_scans(request.app.state.db, query, limit=200)
-    return render(request, "history.html", {"scans": found, "q": query})
+    filters = _history_filters(request)
+    db = request.app.state.db
+    found = await scans.list_scans(db, filters["q"], 200, 0, filters["order"], filters["station"])
+    orders, stations = await scans.scan_filters(db)
+    return render(request, "history.html", {"scans": found, "orders": orders, "stations": stations, **filters})
+
+
+async def history_export(request: Request) -> Response:
+    """The history (with the page's filters) as CSV or XLSX."""
+    if request.path_params["format"] not in ("csv", "xlsx"):
+        raise api.ApiError(404, "export as .csv or .xlsx")
+    filters = _history_filters(request)
+    found = await scans.list_scans(request.app.state.db, filters["q"], 100_000, 0, filters["order"], filters["station"])
+    rows = [export.scan_row(scan, STATUS_WORDS[scan.status]) for scan in found]
+    if request.path_params["format"] == "xlsx":
+        data, media = export.to_xlsx(rows), export.XLSX
+    else:
+        data, media = export.to_csv(rows), "text/csv; charset=utf-8"
+    name = f"markscan-history.{request.path_params['format']}"
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

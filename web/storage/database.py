@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS scans (
     confirmed_at TEXT,
     confirmed_by TEXT,
     confirmed_article TEXT,
-    confirmed_serial TEXT
+    confirmed_serial TEXT,
+    order_number TEXT NOT NULL DEFAULT '',
+    station_unit TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS scans_created ON scans (created_at);
 CREATE TABLE IF NOT EXISTS users (
@@ -62,6 +64,20 @@ CREATE INDEX IF NOT EXISTS scans_marking ON scans (marking);
 
 _ROW_COLUMNS = "article, serial, part_name, order_number, station_unit"
 
+# Columns added after a table was first created: (table, column, definition).
+_LATER_COLUMNS = (
+    ("scans", "order_number", "TEXT NOT NULL DEFAULT ''"),
+    ("scans", "station_unit", "TEXT NOT NULL DEFAULT ''"),
+)
+
+
+async def _add_missing_columns(connection: aiosqlite.Connection) -> None:
+    for table, column, definition in _LATER_COLUMNS:
+        async with connection.execute(f"PRAGMA table_info({table})") as cur:
+            present = {row[1] async for row in cur}
+        if column not in present:
+            await connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
 
 class Database:
     """One SQLite file; open with ``await Database.open(path)``."""
@@ -76,6 +92,7 @@ class Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path)
         await connection.executescript(SCHEMA)
+        await _add_missing_columns(connection)
         await connection.commit()
         return cls(connection, path)
 

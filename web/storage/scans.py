@@ -16,7 +16,8 @@ CORRECTED = "corrected"
 
 _COLUMNS = (
     "id, idempotency_key, photo_key, created_at, created_by, reading_status, marking, article, serial, "
-    "confidence, reading_json, confirmed_at, confirmed_by, confirmed_article, confirmed_serial"
+    "confidence, reading_json, confirmed_at, confirmed_by, confirmed_article, confirmed_serial, "
+    "order_number, station_unit"
 )
 
 
@@ -37,6 +38,8 @@ class Scan:
     confirmed_by: str | None
     confirmed_article: str | None
     confirmed_serial: str | None
+    order_number: str  # of the part as read, or as confirmed
+    station_unit: str
 
     @property
     def status(self) -> str:
@@ -58,6 +61,8 @@ class Scan:
             "article": self.article,
             "serial": self.serial,
             "confidence": self.confidence,
+            "order_number": self.order_number,
+            "station_unit": self.station_unit,
             "confirmed": None
             if self.confirmed_at is None
             else {
@@ -68,6 +73,14 @@ class Scan:
             },
             "reading": self.reading,
         }
+
+
+def _order_of(reading: dict) -> tuple[str, str]:
+    """Order number and station of the best candidate's first row, if it has one."""
+    for candidate in reading.get("candidates", [])[:1]:
+        for row in candidate.get("rows", [])[:1]:
+            return row["order_number"], row["station_unit"]
+    return "", ""
 
 
 def _now() -> str:
@@ -101,7 +114,8 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
     try:
         cursor = await db.connection.execute(
             "INSERT INTO scans (idempotency_key, photo_key, created_at, created_by, reading_status, marking,"
-            " article, serial, confidence, reading_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " article, serial, confidence, reading_json, order_number, station_unit)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 idempotency_key,
                 photo_key,
@@ -113,6 +127,7 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
                 reading["serial"],
                 reading["confidence"],
                 json.dumps(reading, ensure_ascii=False),
+                *_order_of(reading),
             ),
         )
         await db.connection.commit()
@@ -126,25 +141,46 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
     return scan, True
 
 
-async def confirm_scan(db: Database, scan_id: int, who: str, article: str, serial: str) -> Scan | None:
-    """Confirm a scan as read, or with a corrected article and serial."""
-    await db.connection.execute(
-        "UPDATE scans SET confirmed_at = ?, confirmed_by = ?, confirmed_article = ?, confirmed_serial = ? WHERE id = ?",
-        (_now(), who, article, serial, scan_id),
-    )
+async def confirm_scan(
+    db: Database, scan_id: int, who: str, article: str, serial: str, order: tuple[str, str] | None = None
+) -> Scan | None:
+    """Confirm a scan as read, or with a corrected article and serial (and the order they belong to)."""
+    sql = "UPDATE scans SET confirmed_at = ?, confirmed_by = ?, confirmed_article = ?, confirmed_serial = ?"
+    params: list = [_now(), who, article, serial]
+    if order is not None:
+        sql += ", order_number = ?, station_unit = ?"
+        params += list(order)
+    await db.connection.execute(sql + " WHERE id = ?", (*params, scan_id))
     await db.connection.commit()
     return await find_scan(db, scan_id)
 
 
-async def list_scans(db: Database, query: str = "", limit: int = 100, offset: int = 0) -> list[Scan]:
+async def list_scans(
+    db: Database, query: str = "", limit: int = 100, offset: int = 0, order: str = "", station: str = ""
+) -> list[Scan]:
     """Newest first; ``query`` matches the marking as read or as confirmed."""
-    sql = f"SELECT {_COLUMNS} FROM scans"
-    params: list = []
+    conditions, params = [], []
     if query:
-        sql += " WHERE marking LIKE ? OR confirmed_article LIKE ? OR confirmed_serial LIKE ?"
-        like = f"%{query}%"
-        params += [like, like, like]
+        conditions.append("(marking LIKE ? OR confirmed_article LIKE ? OR confirmed_serial LIKE ?)")
+        params += [f"%{query}%"] * 3
+    if order:
+        conditions.append("order_number = ?")
+        params.append(order)
+    if station:
+        conditions.append("station_unit = ?")
+        params.append(station)
+    sql = f"SELECT {_COLUMNS} FROM scans"
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
     sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
-    params += [limit, offset]
-    async with db.connection.execute(sql, params) as cur:
+    async with db.connection.execute(sql, [*params, limit, offset]) as cur:
         return [_scan(r) async for r in cur]
+
+
+async def scan_filters(db: Database) -> tuple[list[str], list[str]]:
+    """The order numbers and stations that scans have, for the history's filters."""
+    async with db.connection.execute("SELECT DISTINCT order_number FROM scans WHERE order_number != ''") as cur:
+        orders = sorted([r[0] async for r in cur])
+    async with db.connection.execute("SELECT DISTINCT station_unit FROM scans WHERE station_unit != ''") as cur:
+        stations = sorted([r[0] async for r in cur])
+    return orders, stations
