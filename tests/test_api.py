@@ -174,3 +174,22 @@ def test_history_filters_and_exports(client, target):
     ids = [r[0] for r in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert scan["id"] in ids
     assert client.get("/history.pdf").status_code == 404
+
+
+def test_catalog_page_searches_and_reports_an_import(client, target):
+    row, _ = target
+    article = row.article.split()[0]
+    page = client.get("/catalog", params={"q": article})
+    assert page.status_code == 200 and article in page.text and "Загрузить таблицу заказов" in page.text
+    fragment = client.get("/catalog", params={"q": article.replace("1", "I")}, headers={"HX-Request": "true"})
+    assert article in fragment.text and "<html" not in fragment.text
+    bad = client.post("/catalog/import", files={"file": ("o.xlsx", b"nope")}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "not changed" in bad.text
+    good = client.post(
+        "/catalog/import",
+        files={"file": ("o.xlsx", _xlsx([['"8888-30-0002"', 1, "n", "2", "s"], ["", 3, "n", "2", "s"]]))},
+        data={"mode": "merge"},
+        headers={"HX-Request": "true"},
+    )
+    assert good.status_code == 200
+    assert "принято 1 строк" in good.text and "ДетальАртикул is empty" in good.text

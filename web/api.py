@@ -160,22 +160,32 @@ async def search_catalog(request: Request) -> Response:
     )
 
 
-async def import_catalog(request: Request) -> Response:
+async def import_orders(request: Request) -> dict:
+    """Admins: an uploaded orders .xlsx into the catalog; the report of what was kept and rejected.
+
+    The file is parsed whole before anything is written, and the swap is one
+    transaction: a file that is not an orders table leaves the catalog as it was.
+    """
     require_admin(request)
     data, fields = await read_upload(request, "file")
     mode = fields.get("mode", "replace")
     if mode not in ("replace", "merge"):
         raise ApiError(400, "mode must be replace or merge")
     try:
-        report = read_orders_xlsx(io.BytesIO(data))
+        report = await asyncio.to_thread(read_orders_xlsx, io.BytesIO(data))
     except OrdersTableError as exc:
         raise ApiError(422, f"not an orders table: {exc}; the catalog was not changed") from exc
     if not report.rows:
         raise ApiError(422, "no valid rows; the catalog was not changed")
     db = request.app.state.db
     written = await (db.replace_catalog(report.rows) if mode == "replace" else db.merge_catalog(report.rows))
-    request.app.state.pool.replace_catalog(CatalogIndex(await db.catalog_rows()))
-    return JSONResponse({"mode": mode, "written": written, **report.to_dict()})
+    index = await asyncio.to_thread(CatalogIndex, await db.catalog_rows())
+    request.app.state.pool.replace_catalog(index)
+    return {"mode": mode, "written": written, "catalog_rows": index.n_rows, **report.to_dict()}
+
+
+async def import_catalog(request: Request) -> Response:
+    return JSONResponse(await import_orders(request))
 
 
 async def _body(request: Request) -> dict:

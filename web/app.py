@@ -56,6 +56,8 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/scans/{scan_id:int}/{kind:str}.jpg", pages.scan_image),
         Route("/history", pages.history_page),
         Route("/history.{format:str}", pages.history_export),
+        Route("/catalog", pages.catalog_page),
+        Route("/catalog/import", pages.catalog_import, methods=["POST"]),
         Route("/catalog/suggest", pages.catalog_suggest),
         Route("/healthz", pages.healthz),
         Route("/manifest.webmanifest", pwa.manifest),

@@ -155,3 +155,22 @@ async def history_export(request: Request) -> Response:
         data, media = export.to_csv(rows), "text/csv; charset=utf-8"
     name = f"markscan-history.{request.path_params['format']}"
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def catalog_page(request: Request) -> Response:
+    """Search and browse the catalog; admins also upload an orders table here."""
+    query = request.query_params.get("q", "").strip()[:64]
+    index = request.app.state.pool.recognizer.index
+    matches = index.lookup(query, limit=20) if len(query) >= 3 else []
+    context = {"q": query, "matches": matches, "rows": index.n_rows, "articles": len(index)}
+    if request.headers.get("hx-request"):
+        return render(request, "catalog_results.html", context)
+    return render(request, "catalog.html", context)
+
+
+async def catalog_import(request: Request) -> Response:
+    try:
+        report = await api.import_orders(request)
+    except api.ApiError as exc:
+        return render(request, "catalog_report.html", {"error": exc.message}, exc.status)
+    return render(request, "catalog_report.html", {"report": report})
