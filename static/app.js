@@ -93,6 +93,12 @@
     });
   }
 
+  // Every new or confirmed scan refreshes what depends on it (the dock's running list).
+  const changed = () => document.body.dispatchEvent(new CustomEvent("scan-changed"));
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.closest("#result")) changed();
+  });
+
   window.addEventListener("online", () => MarkscanQueue.flush(showScan, csrf).then(showQueued));
   showQueued();
   MarkscanQueue.flush(showScan, csrf).then(showQueued);

@@ -1,6 +1,7 @@
 """The JSON API against the real app (real OCR models, a real SQLite file)."""
 
 import io
+import re
 
 import pytest
 from conftest import make_client, png_header_only
@@ -193,3 +194,20 @@ def test_catalog_page_searches_and_reports_an_import(client, target):
     )
     assert good.status_code == 200
     assert "принято 1 строк" in good.text and "ДетальАртикул is empty" in good.text
+
+
+def test_dock_mode_groups_the_session_by_order_and_warns_of_repeats(client, target):
+    row, marking = target
+    client.post("/dock", headers={"X-CSRF-Token": "unused-with-a-token"})  # a new dock session
+    page = client.get("/dock")
+    assert page.status_code == 200 and "Приёмка: 0 деталей" in page.text
+    for i, seed in enumerate((31, 32)):
+        scan = post_photo(client, render_marking(marking, seed=seed).jpeg, key=f"dock-key-000{i}").json()
+        assert scan["marking"] == marking
+    summary = client.get("/dock/summary")
+    assert "Приёмка: 2 деталей" in summary.text
+    assert f"Заказ {row.order_number} — 2" in summary.text
+    assert "Повторно отсканированы" in summary.text and marking in summary.text
+    export_link = re.search(r'href="(/history\.csv\?[^"]+)"', summary.text).group(1).replace("&amp;", "&")
+    exported = client.get(export_link).content.decode("utf-8-sig").splitlines()
+    assert len(exported) == 3  # the header and this dock session's two scans

@@ -115,6 +115,11 @@ def test_manifest_and_service_worker(page):
         assert page.request.get(icon["src"]).ok
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope.endswith("/")
+    page.reload()  # now controlled by the service worker
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # Chrome's own verdict; test browser contexts are incognito, which alone blocks installing.
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
 
 
 def test_offline_photos_survive_a_reload_and_arrive_once(page, server, tmp_path):

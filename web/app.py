@@ -56,6 +56,8 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/scans/{scan_id:int}/{kind:str}.jpg", pages.scan_image),
         Route("/history", pages.history_page),
         Route("/history.{format:str}", pages.history_export),
+        Route("/dock", pages.dock_page, methods=["GET", "POST"]),
+        Route("/dock/summary", pages.dock_summary),
         Route("/catalog", pages.catalog_page),
         Route("/catalog/import", pages.catalog_import, methods=["POST"]),
         Route("/catalog/suggest", pages.catalog_suggest),

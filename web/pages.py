@@ -131,13 +131,15 @@ async def catalog_suggest(request: Request) -> Response:
 
 def _history_filters(request: Request) -> dict[str, str]:
     params = request.query_params
-    return {key: params.get(key, "").strip()[:64] for key in ("q", "order", "station")}
+    return {key: params.get(key, "").strip()[:64] for key in ("q", "order", "station", "since", "by")}
 
 
 async def history_page(request: Request) -> Response:
     filters = _history_filters(request)
     db = request.app.state.db
-    found = await scans.list_scans(db, filters["q"], 200, 0, filters["order"], filters["station"])
+    found = await scans.list_scans(
+        db, filters["q"], 200, 0, filters["order"], filters["station"], filters["since"], filters["by"]
+    )
     orders, stations = await scans.scan_filters(db)
     return render(request, "history.html", {"scans": found, "orders": orders, "stations": stations, **filters})
 
@@ -147,7 +149,16 @@ async def history_export(request: Request) -> Response:
     if request.path_params["format"] not in ("csv", "xlsx"):
         raise api.ApiError(404, "export as .csv or .xlsx")
     filters = _history_filters(request)
-    found = await scans.list_scans(request.app.state.db, filters["q"], 100_000, 0, filters["order"], filters["station"])
+    found = await scans.list_scans(
+        request.app.state.db,
+        filters["q"],
+        100_000,
+        0,
+        filters["order"],
+        filters["station"],
+        filters["since"],
+        filters["by"],
+    )
     rows = [export.scan_row(scan, STATUS_WORDS[scan.status]) for scan in found]
     if request.path_params["format"] == "xlsx":
         data, media = export.to_xlsx(rows), export.XLSX
@@ -174,3 +185,36 @@ async def catalog_import(request: Request) -> Response:
     except api.ApiError as exc:
         return render(request, "catalog_report.html", {"error": exc.message}, exc.status)
     return render(request, "catalog_report.html", {"report": report})
+
+
+async def dock_page(request: Request) -> Response:
+    """Dock mode for tablets: capture, confirm, next; the session's parts grouped by order."""
+    if request.method == "POST" or "dock_since" not in request.session:
+        if request.method == "POST":
+            form = await request.form(max_files=0, max_fields=5)
+            csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
+        request.session["dock_since"] = scans.now()
+        if request.method == "POST":
+            return RedirectResponse("/dock", status_code=303)
+    return render(request, "dock.html", {"upload_key": secrets.token_urlsafe(16), **await _dock_summary(request)})
+
+
+async def dock_summary(request: Request) -> Response:
+    return render(request, "dock_summary.html", await _dock_summary(request))
+
+
+async def _dock_summary(request: Request) -> dict:
+    since = request.session.get("dock_since", scans.now())
+    user = request.state.user.name
+    found = await scans.list_scans(request.app.state.db, limit=10_000, since=since, by=user)
+    groups: dict[str, list[scans.Scan]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for scan in reversed(found):  # oldest first
+        article = scan.confirmed_article if scan.confirmed_at else scan.article
+        serial = scan.confirmed_serial if scan.confirmed_at else scan.serial
+        if article and serial:
+            seen[(article, serial)] = seen.get((article, serial), 0) + 1
+        groups.setdefault(scan.order_number or "без заказа", []).append(scan)
+    repeated = sorted(f"{a} {s}" for (a, s), n in seen.items() if n > 1)
+    export = {"since": since, "by": user}
+    return {"groups": groups, "repeated": repeated, "total": len(found), "since": since, "export": export}

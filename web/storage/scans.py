@@ -83,7 +83,7 @@ def _order_of(reading: dict) -> tuple[str, str]:
     return "", ""
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -119,7 +119,7 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
             (
                 idempotency_key,
                 photo_key,
-                _now(),
+                now(),
                 who,
                 reading["status"],
                 reading["marking"],
@@ -146,7 +146,7 @@ async def confirm_scan(
 ) -> Scan | None:
     """Confirm a scan as read, or with a corrected article and serial (and the order they belong to)."""
     sql = "UPDATE scans SET confirmed_at = ?, confirmed_by = ?, confirmed_article = ?, confirmed_serial = ?"
-    params: list = [_now(), who, article, serial]
+    params: list = [now(), who, article, serial]
     if order is not None:
         sql += ", order_number = ?, station_unit = ?"
         params += list(order)
@@ -156,10 +156,23 @@ async def confirm_scan(
 
 
 async def list_scans(
-    db: Database, query: str = "", limit: int = 100, offset: int = 0, order: str = "", station: str = ""
+    db: Database,
+    query: str = "",
+    limit: int = 100,
+    offset: int = 0,
+    order: str = "",
+    station: str = "",
+    since: str = "",
+    by: str = "",
 ) -> list[Scan]:
     """Newest first; ``query`` matches the marking as read or as confirmed."""
     conditions, params = [], []
+    if since:
+        conditions.append("created_at >= ?")
+        params.append(since)
+    if by:
+        conditions.append("created_by = ?")
+        params.append(by)
     if query:
         conditions.append("(marking LIKE ? OR confirmed_article LIKE ? OR confirmed_serial LIKE ?)")
         params += [f"%{query}%"] * 3
