@@ -84,7 +84,7 @@ def _order_of(reading: dict) -> tuple[str, str]:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _scan(row: tuple) -> Scan:
