@@ -2,22 +2,26 @@
    Shared by the page and the service worker (importScripts). Each photo keeps
    its idempotency key, so a retry after a lost answer never makes a second scan. */
 const MarkscanQueue = (() => {
-  const DB = "markscan", STORE = "queue";
+  const DB = "markscan", STORE = "queue", FAILED = "failed";
 
   function open() {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
+      const request = indexedDB.open(DB, 2);
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "key" });
+        if (!db.objectStoreNames.contains(FAILED)) db.createObjectStore(FAILED, { keyPath: "key" });
+      };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
   }
 
-  async function run(mode, work) {
+  async function run(mode, work, store = STORE) {
     const db = await open();
     return new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = work(tx.objectStore(STORE));
+      const tx = db.transaction(store, mode);
+      const result = work(tx.objectStore(store));
       tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
       tx.onerror = () => reject(tx.error);
     });
@@ -33,6 +37,13 @@ const MarkscanQueue = (() => {
   };
   const all = () => run("readonly", (store) => store.getAll());
   const remove = (key) => run("readwrite", (store) => store.delete(key));
+  const failed = () => run("readonly", (store) => store.getAll(), FAILED);
+  const dismiss = (key) => run("readwrite", (store) => store.delete(key), FAILED);
+  /* A photo the server refused moves aside with the reason: shown, never silently dropped. */
+  async function setAside(item, error) {
+    await run("readwrite", (store) => store.put({ ...item, error, failed: new Date().toISOString() }), FAILED);
+    await remove(item.key);
+  }
 
   /* Upload one queued photo. Resolves to the scan JSON, or null when it must
      wait (no network, server trouble, signed out, stale CSRF token): the photo
@@ -52,9 +63,14 @@ const MarkscanQueue = (() => {
       return null;
     }
     if (response.status >= 500 || [401, 403, 408, 429].includes(response.status)) return null;
-    const body = await response.json();
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = body.error || `upload refused (${response.status})`;
+      await setAside(item, error);
+      return { error, key: item.key };
+    }
     await remove(item.key);
-    return response.ok ? body : { error: body.error || "upload refused", key: item.key };
+    return body;
   }
 
   let flushing = null;
@@ -77,6 +93,6 @@ const MarkscanQueue = (() => {
     return flushing;
   }
 
-  return { add, all, remove, upload, flush };
+  return { add, all, remove, upload, flush, failed, dismiss };
 })();
 self.MarkscanQueue = MarkscanQueue;

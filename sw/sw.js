@@ -1,8 +1,8 @@
 /* markscan service worker: the app shell from cache, queued photos sent on Background Sync. */
 importScripts("/static/queue.js");
 
-const CACHE = "markscan-shell-v1";
-const SHELL = ["/", "/static/app.css", "/static/app.js", "/static/queue.js", "/static/htmx-2.0.11.min.js",
+const CACHE = "markscan-shell-v2";
+const SHELL = ["/", "/static/app.css", "/static/app.js", "/static/queue.js", "/static/history.js", "/static/htmx-2.0.11.min.js",
                "/static/icon-192.png", "/static/icon-512.png", "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {

@@ -138,3 +138,18 @@ def test_offline_photos_survive_a_reload_and_arrive_once(page, server, tmp_path)
     new = [s for s in api_scans(page, server) if s["id"] not in before]
     assert len(new) == 3
     assert len({s["idempotency_key"] for s in new}) == 3
+
+
+def test_a_refused_photo_is_kept_aside_and_shown_in_history(page, tmp_path):
+    not_a_photo = tmp_path / "notes.jpg"
+    not_a_photo.write_bytes(b"this is not a photo at all")
+    page.set_input_files("input[data-gallery-input]", str(not_a_photo))
+    page.locator("#result .error").wait_for(timeout=30_000)
+    assert "cannot be read" in page.locator("#result .error").inner_text()
+    wait_until(page, "MarkscanQueue.failed().then(items => items.length === 1)", 10)
+    page.goto("/history")
+    local = page.locator("#local-scans li")
+    local.first.wait_for(timeout=10_000)
+    assert "не принято" in local.first.inner_text()
+    local.first.locator("button").click()
+    wait_until(page, "MarkscanQueue.failed().then(items => items.length === 0)", 10)
