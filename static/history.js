@@ -17,12 +17,13 @@
     li.append(img, text, when);
     return li;
   };
-  for (const entry of queued) list.append(item(entry, "в очереди (нет сети)"));
+  const words = list.dataset;
+  for (const entry of queued) list.append(item(entry, words.queued));
   for (const entry of failed) {
-    const li = item(entry, "не принято", entry.error);
+    const li = item(entry, words.refused, entry.error);
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Убрать";
+    button.textContent = words.remove;
     button.addEventListener("click", async () => { await MarkscanQueue.dismiss(entry.key); li.remove(); });
     li.append(button);
     list.append(li);

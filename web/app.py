@@ -62,6 +62,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/catalog/import", pages.catalog_import, methods=["POST"]),
         Route("/catalog/suggest", pages.catalog_suggest),
         Route("/healthz", pages.healthz),
+        Route("/lang/{lang:str}", pages.switch_language),
         Route("/manifest.webmanifest", pwa.manifest),
         Route("/sw.js", pwa.service_worker),
         Route("/api/scans", api.create_scan, methods=["POST"]),

@@ -14,7 +14,7 @@ from web import csrf
 from web.storage import users
 
 PUBLIC_PATHS = {"/login", "/healthz", "/manifest.webmanifest", "/sw.js"}
-PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PREFIXES = ("/static/", "/lang/")
 
 
 def is_public(path: str) -> bool:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlparse
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from web import api, csrf, export
+from web import api, csrf, export, i18n
 from web.storage import scans, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -29,8 +30,15 @@ templates.env.globals.update(confidence_words=CONFIDENCE_WORDS, status_words=STA
 
 
 def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
-    """A template with what every page needs: the CSRF token and who is signed in."""
-    context = {"csrf": csrf.csrf_token(request), "user": request.state.user, **(context or {})}
+    """A template with what every page needs: the CSRF token, who is signed in, the language."""
+    lang = i18n.language(request)
+    context = {
+        "csrf": csrf.csrf_token(request),
+        "user": request.state.user,
+        "lang": lang,
+        "_": i18n.translator(lang),
+        **(context or {}),
+    }
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -52,7 +60,8 @@ async def login_page(request: Request) -> Response:
         return render(request, "login.html", {"next": next_path, "error": str(exc)}, 403)
     user = await users.check_password(request.app.state.db, fields.get("name", ""), fields.get("password", ""))
     if user is None:
-        return render(request, "login.html", {"next": next_path, "error": "Неверное имя или пароль."}, 401)
+        error = i18n.translator(i18n.language(request))("Неверное имя или пароль.")
+        return render(request, "login.html", {"next": next_path, "error": error}, 401)
     request.session.clear()
     request.session["user"] = user.name
     return RedirectResponse(next_path, status_code=303)
@@ -103,7 +112,8 @@ async def confirm_scan(request: Request) -> Response:
     article = (fields.get("article") or scan.article).strip()[:64]
     serial = (fields.get("serial") if "serial" in fields else scan.serial).strip()[:32]
     if not article:
-        return render(request, "scan_card.html", {"scan": scan, "error": "Укажите артикул."}, 400)
+        error = i18n.translator(i18n.language(request))("Укажите артикул.")
+        return render(request, "scan_card.html", {"scan": scan, "error": error}, 400)
     user = request.state.user.name
     order = api.order_of(request, article, serial)
     confirmed = await scans.confirm_scan(request.app.state.db, scan.id, user, article, serial, order)
@@ -214,7 +224,21 @@ async def _dock_summary(request: Request) -> dict:
         serial = scan.confirmed_serial if scan.confirmed_at else scan.serial
         if article and serial:
             seen[(article, serial)] = seen.get((article, serial), 0) + 1
-        groups.setdefault(scan.order_number or "без заказа", []).append(scan)
+        groups.setdefault(scan.order_number, []).append(scan)
     repeated = sorted(f"{a} {s}" for (a, s), n in seen.items() if n > 1)
     export = {"since": since, "by": user}
     return {"groups": groups, "repeated": repeated, "total": len(found), "since": since, "export": export}
+
+
+async def switch_language(request: Request) -> Response:
+    """Remember the chosen language in a cookie and go back where the person was."""
+    lang = request.path_params["lang"]
+    back = request.headers.get("referer", "/")
+    parsed = urlparse(back)
+    target = (
+        parsed.path + (f"?{parsed.query}" if parsed.query else "") if parsed.netloc in ("", request.url.netloc) else "/"
+    )
+    response = RedirectResponse(target or "/", status_code=303)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response

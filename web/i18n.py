@@ -1,0 +1,98 @@
+"""The interface's languages: Russian by default, English as a switch.
+
+Russian text is the key; ``EN`` gives its English. A phrase with values in it
+uses ``{name}`` fields, filled after translating.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+LANGUAGES = ("ru", "en")
+COOKIE = "lang"
+
+EN: dict[str, str] = {
+    "идентификация деталей по маркировке": "part identification by marking",
+    "Выйти": "Sign out",
+    "Съёмка": "Capture",
+    "Приёмка": "Dock",
+    "История": "History",
+    "Каталог": "Catalog",
+    "Фонарик": "Torch",
+    "Снять маркировку": "Photograph the marking",
+    "Камера": "Camera",
+    "Из галереи": "From gallery",
+    "Отправить": "Send",
+    "Распознаём…": "Reading…",
+    "В очереди без сети:": "Queued without network:",
+    "Отправим сами, когда появится связь.": "They will be sent when the network is back.",
+    "В каталоге {rows} строк, {articles} артикулов.": "The catalog has {rows} rows, {articles} articles.",
+    "Артикул (можно латиницей)": "Article (Latin letters are fine)",
+    "Найти": "Search",
+    "Загрузить таблицу заказов": "Upload an orders table",
+    "заменить каталог": "replace the catalog",
+    "добавить новые строки": "add new rows",
+    "Загрузить": "Upload",
+    "Готово ({mode}): принято {kept} строк, отклонено {rejected}, пустых {empty}. В каталоге теперь {rows} строк.": (
+        "Done ({mode}): {kept} rows kept, {rejected} rejected, {empty} empty. The catalog now has {rows} rows."
+    ),
+    "замена": "replace",
+    "добавление": "merge",
+    "Строка": "Row",
+    "Причина": "Reason",
+    "{n} строк": "{n} rows",
+    "Артикул": "Article",
+    "Заказ": "Order",
+    "Станция, блок": "Station, unit",
+    "Ничего похожего на «{q}».": "Nothing like “{q}”.",
+    "Новая приёмка": "New dock session",
+    "Приёмка: {n} деталей": "Dock session: {n} parts",
+    "Повторно отсканированы:": "Scanned more than once:",
+    "Выгрузить приёмку:": "Export the session:",
+    "Выгрузить:": "Export:",
+    "Заказ {order} — {n}": "Order {order} — {n}",
+    "без заказа": "no order",
+    "Поиск по маркировке": "Search by marking",
+    "Все заказы": "All orders",
+    "Все станции": "All stations",
+    "заказ": "order",
+    "Сканов пока нет.": "No scans yet.",
+    "Вход": "Sign in",
+    "Имя": "Name",
+    "Пароль": "Password",
+    "Войти": "Sign in",
+    "Фото с выделенной маркировкой": "Photo with the marking outlined",
+    "Наименование": "Part name",
+    "Подтвердить {marking}": "Confirm {marking}",
+    "Исправить": "Correct",
+    "Номер": "Serial",
+    "Сохранить исправление": "Save the correction",
+    "Укажите артикул.": "Enter the article.",
+    "уверенно": "sure",
+    "проверьте": "please check",
+    "не найдено": "not found",
+    "ожидает подтверждения": "awaiting confirmation",
+    "подтверждено": "confirmed",
+    "исправлено": "corrected",
+    "Неверное имя или пароль.": "Wrong name or password.",
+    "в очереди (нет сети)": "queued (no network)",
+    "не принято": "refused",
+    "Убрать": "Remove",
+    "Русский": "Русский",
+    "English": "English",
+}
+
+
+def language(request: Request) -> str:
+    lang = request.cookies.get(COOKIE, "ru")
+    return lang if lang in LANGUAGES else "ru"
+
+
+def translator(lang: str):
+    """``_(text, **values)`` for templates: the phrase in ``lang``, values filled in."""
+
+    def _(text: str, **values) -> str:
+        phrase = EN.get(text, text) if lang == "en" else text
+        return phrase.format(**values) if values else phrase
+
+    return _
