@@ -72,6 +72,16 @@ def main() -> None:
         page.locator("#result [data-status]", has_text="подтверждено").wait_for()
         page.goto("/history")
         page.screenshot(path=out / "history.png")
+        page.goto("/catalog?q=1391-30")
+        page.screenshot(path=out / "catalog.png")
+        tablet = browser.new_page(viewport={"width": 1180, "height": 820}, base_url="http://127.0.0.1:8799")
+        tablet.context.add_cookies(page.context.cookies())
+        tablet.goto("/dock")
+        for path in photos[:2]:
+            tablet.set_input_files("input[data-gallery-input]", str(path))
+            tablet.locator("#result .card").wait_for(timeout=60_000)
+        tablet.locator("#dock-summary li").nth(1).wait_for(timeout=60_000)
+        tablet.screenshot(path=out / "dock.png")
         browser.close()
     server.should_exit = True
     shutil.rmtree(data_dir, ignore_errors=True)
