@@ -86,3 +86,12 @@ def make_client(data_dir, engine, **config):
 
     settings = {"workers": 1, "queue_limit": 2, "max_upload_bytes": 2 * 1024 * 1024, **config}
     return TestClient(create_app(Config(data_dir=data_dir, **settings), engine=engine))
+
+
+@pytest.fixture(scope="module")
+def admin_client(app_data, ocr_engine):
+    """The real app, every request made with the admin's API token."""
+    data_dir, tokens = app_data
+    with make_client(data_dir, ocr_engine) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        yield client

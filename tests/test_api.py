@@ -4,7 +4,7 @@ import io
 import re
 
 import pytest
-from conftest import make_client, png_header_only
+from conftest import png_header_only
 from openapi_spec_validator import validate
 from openpyxl import Workbook
 
@@ -12,11 +12,8 @@ from web.demo import render_marking
 
 
 @pytest.fixture(scope="module")
-def client(app_data, ocr_engine):
-    data_dir, tokens = app_data
-    with make_client(data_dir, ocr_engine) as client:
-        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
-        yield client
+def client(admin_client):
+    return admin_client
 
 
 @pytest.fixture(scope="module")

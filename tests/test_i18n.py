@@ -25,11 +25,8 @@ def test_every_phrase_in_the_templates_has_an_english_translation():
 
 
 @pytest.fixture(scope="module")
-def client(app_data, ocr_engine):
-    data_dir, tokens = app_data
-    with make_client(data_dir, ocr_engine) as client:
-        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
-        yield client
+def client(admin_client):
+    return admin_client
 
 
 def test_the_switch_turns_the_interface_english_and_back(client):

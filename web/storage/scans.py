@@ -166,22 +166,12 @@ async def list_scans(
     by: str = "",
 ) -> list[Scan]:
     """Newest first; ``query`` matches the marking as read or as confirmed."""
-    conditions, params = [], []
-    if since:
-        conditions.append("created_at >= ?")
-        params.append(since)
-    if by:
-        conditions.append("created_by = ?")
-        params.append(by)
+    filters = {"created_at >= ?": since, "created_by = ?": by, "order_number = ?": order, "station_unit = ?": station}
+    conditions = [condition for condition, value in filters.items() if value]
+    params: list = [value for value in filters.values() if value]
     if query:
         conditions.append("(marking LIKE ? OR confirmed_article LIKE ? OR confirmed_serial LIKE ?)")
         params += [f"%{query}%"] * 3
-    if order:
-        conditions.append("order_number = ?")
-        params.append(order)
-    if station:
-        conditions.append("station_unit = ?")
-        params.append(station)
     sql = f"SELECT {_COLUMNS} FROM scans"
     if conditions:
         sql += " WHERE " + " AND ".join(conditions)
