@@ -259,6 +259,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _onec(args: argparse.Namespace, work) -> int:
+    """Run ``await work(client, db)`` with the configured 1C connection; errors as messages."""
+    from web.onec.client import OnecClient, OnecError
+    from web.onec.config import OnecConfig
+
+    config = OnecConfig.load(args.data)
+    if config is None:
+        print(
+            "1C is not configured: set MARKSCAN_ONEC_URL, MARKSCAN_ONEC_USER, MARKSCAN_ONEC_PASSWORD", file=sys.stderr
+        )
+        return 2
+
+    async def run(db):
+        async with OnecClient(config) as client:
+            return await work(client, db)
+
+    try:
+        return _with_database(args.data, run)
+    except OnecError as exc:
+        print(f"1C: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_onec_check(args: argparse.Namespace) -> int:
+    async def check(client, db) -> int:
+        problems = await client.check()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if not problems:
+            print(f"1C ok: {client.config.root} as {client.config.user}, mapping complete")
+        return 1 if problems else 0
+
+    return _onec(args, check)
+
+
+def cmd_onec_sync(args: argparse.Namespace) -> int:
+    from web.onec.sync import sync_orders
+
+    async def sync(client, db) -> int:
+        report = await sync_orders(db, client)
+        print(report.summary())
+        return 0
+
+    return _onec(args, sync)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="markscan", description="Read stamped part markings and find their orders.")
     parser.add_argument("--log-level", default="WARNING")
@@ -310,6 +356,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
     p.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("onec", help="the link to 1C:Enterprise (OData)")
+    onec = p.add_subparsers(dest="onec_command", required=True)
+    p = onec.add_parser("check", help="connectivity, login, $metadata and the field mapping")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_onec_check)
+    p = onec.add_parser("sync", help="replace the catalog with the orders in 1C")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_onec_sync)
 
     p = sub.add_parser("catalog", help="the orders catalog")
     catalog = p.add_subparsers(dest="catalog_command", required=True)

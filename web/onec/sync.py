@@ -1,0 +1,70 @@
+"""Orders from 1C into the catalog: fetched whole, checked row by row, swapped in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from inference.catalog import CatalogRow
+from web.onec.client import OnecClient, OnecError
+from web.storage.database import Database
+from web.storage.orders_xlsx import clean_serial, clean_text
+
+
+@dataclass(slots=True)
+class SyncReport:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (position in 1C's answer, reason)
+    total: int = 0
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.total} rows from 1C: {self.added} added, {self.changed} changed, {self.removed} removed, "
+            f"{len(self.rejected)} rejected"
+        ]
+        lines += [f"  row {i}: {reason}" for i, reason in self.rejected[:50]]
+        return "\n".join(lines)
+
+
+def row_from_entity(entity: dict, fields: dict[str, str]) -> CatalogRow:
+    """One 1C entity as a catalog row; ValueError names what is missing or malformed."""
+    missing = [name for name in fields.values() if name not in entity and name != fields["serial"]]
+    if missing:
+        raise ValueError("missing field(s) " + ", ".join(missing))
+    values = {}
+    for ours, theirs in fields.items():
+        raw = entity.get(theirs)
+        if ours == "serial":
+            values[ours] = clean_serial(raw)
+        elif raw is not None and not isinstance(raw, (str, int, float)):
+            raise ValueError(f"{theirs} has type {type(raw).__name__}")
+        else:
+            values[ours] = clean_text(raw)
+    if not values["article"]:
+        raise ValueError(f"{fields['article']} is empty")
+    return CatalogRow(**values)
+
+
+async def sync_orders(db: Database, client: OnecClient) -> SyncReport:
+    """Replace the catalog with 1C's orders; a failure midway leaves the catalog as it was."""
+    fields = client.config.order_fields
+    report = SyncReport()
+    rows: list[CatalogRow] = []
+    position = 0
+    async for entity in client.rows(client.config.orders_set, list(fields.values())):
+        position += 1
+        try:
+            rows.append(row_from_entity(entity, fields))
+        except ValueError as exc:
+            report.rejected.append((position, str(exc)))
+    report.total = position
+    if not rows:
+        raise OnecError(f"1C sent no usable order rows ({position} rows, all rejected); the catalog was not changed")
+    old = {(r.article, r.serial, r.order_number): r for r in await db.catalog_rows()}
+    new = {(r.article, r.serial, r.order_number): r for r in rows}
+    report.added = len(new.keys() - old.keys())
+    report.removed = len(old.keys() - new.keys())
+    report.changed = sum(1 for key in new.keys() & old.keys() if new[key] != old[key])
+    await db.replace_catalog(rows)
+    return report
