@@ -32,17 +32,22 @@ class Peer:
     password: str = "s3cret-odata-pass"
     sets: dict[str, list[dict]] = field(default_factory=dict)
     fields: dict[str, list[str]] = field(default_factory=dict)
-    faults: dict = field(default_factory=dict)  # status, slow_s, drop_after_commit, malformed: counts or values
+    # status (HTTP code for every answer), slow_s, slow_after_commit (seconds), fail_after_commit,
+    # malformed (how many answers to spoil)
+    faults: dict = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
 
     def fault(self, name: str):
-        value = self.faults.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and name != "status":
-            if value <= 0:
+        """A countable fault's value, used up once per call (``faults[name]`` = [value, times])."""
+        entry = self.faults.get(name)
+        if isinstance(entry, list):
+            value, times = entry
+            if times <= 0:
                 return None
-            self.faults[name] = value - 1
-        return value
+            entry[1] = times - 1
+            return value
+        return entry
 
 
 def metadata_xml(peer: Peer) -> str:
@@ -114,8 +119,10 @@ def make_app(peer: Peer) -> Starlette:
             body = await request.json()
             entity = {"Ref_Key": str(uuid.uuid4()), **body}
             rows.append(entity)
-            if peer.fault("drop_after_commit"):
-                raise ConnectionResetError("dropped after commit")  # the write stays, the answer is lost
+            if peer.fault("fail_after_commit"):
+                raise ConnectionResetError("failed after commit")  # the write stays, the answer is a 500
+            if slow := peer.fault("slow_after_commit"):
+                await asyncio.sleep(slow)  # the write stays, the answer comes after the client gave up
             return JSONResponse({"odata.metadata": f"{peer.url}/$metadata#{name}/@Element", **entity}, 201)
         params = request.query_params
         try:

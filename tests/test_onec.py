@@ -120,7 +120,7 @@ def test_a_failed_sync_leaves_the_catalog_as_it_was(peer, tmp_path):
         peer.faults.clear()
         return str(failed.value), len(rows)
 
-    assert run(scenario({"malformed": 1})) == ("1C sent malformed JSON for " + ORDERS + " (at row 0)", 50)
+    assert run(scenario({"malformed": [True, 1]})) == ("1C sent malformed JSON for " + ORDERS + " (at row 0)", 50)
     message, kept = run(scenario({"status": 500}))
     assert "HTTP 500" in message and kept == 50
     message, kept = run(scenario({"slow_s": 3}))

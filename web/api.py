@@ -13,6 +13,7 @@ from inference.annotate import annotated_jpeg
 from inference.catalog import CatalogIndex
 from inference.photo import PhotoError
 from web import csrf
+from web.onec import outbox
 from web.recognition_pool import PoolBusy
 from web.storage import scans
 from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
@@ -118,7 +119,15 @@ async def confirm_scan(request: Request) -> Response:
     confirmed = await scans.confirm_scan(
         db, scan.id, current_user(request), article, serial, order_of(request, article, serial)
     )
+    await queue_for_onec(request, confirmed)
     return JSONResponse(confirmed.to_dict())
+
+
+async def queue_for_onec(request: Request, scan: scans.Scan) -> None:
+    """A confirmed scan goes to 1C's outbox when 1C is configured."""
+    if getattr(request.app.state, "onec", None) is not None:
+        photo_url = f"{str(request.base_url).rstrip('/')}/scans/{scan.id}/photo.jpg"
+        await outbox.enqueue(request.app.state.db, scan, photo_url)
 
 
 def order_of(request: Request, article: str, serial: str) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from pathlib import Path
@@ -17,6 +18,9 @@ from inference.catalog import CatalogIndex
 from web import api, csrf, pages, pwa
 from web.auth import AuthMiddleware
 from web.config import Config
+from web.onec import outbox
+from web.onec.client import OnecClient
+from web.onec.config import OnecConfig
 from web.openapi import OPENAPI
 from web.recognition_pool import RecognitionPool
 from web.storage.database import Database
@@ -38,10 +42,16 @@ def create_app(config: Config, engine=None) -> Starlette:
         ocr = engine or RapidOcrEngine()
         app.state.db = db
         app.state.pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit)
-        log.info("markscan ready: %d catalog rows, %s", len(rows), ocr.name)
+        onec_config = OnecConfig.load(config.data_dir)
+        app.state.onec = OnecClient(onec_config) if onec_config else None
+        sender = asyncio.create_task(outbox.run_forever(db, app.state.onec)) if app.state.onec else None
+        log.info("markscan ready: %d catalog rows, %s, 1C %s", len(rows), ocr.name, "on" if sender else "off")
         try:
             yield
         finally:
+            if sender is not None:
+                sender.cancel()
+                await app.state.onec.close()
             app.state.pool.close()
             await db.close()
 
@@ -53,6 +63,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/scans/{scan_id:int}", pages.scan_page),
         Route("/scans/{scan_id:int}/card", pages.scan_card),
         Route("/scans/{scan_id:int}/confirm", pages.confirm_scan, methods=["POST"]),
+        Route("/scans/{scan_id:int}/onec-retry", pages.onec_retry, methods=["POST"]),
         Route("/scans/{scan_id:int}/{kind:str}.jpg", pages.scan_image),
         Route("/history", pages.history_page),
         Route("/history.{format:str}", pages.history_export),

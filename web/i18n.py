@@ -78,6 +78,10 @@ EN: dict[str, str] = {
     "в очереди (нет сети)": "queued (no network)",
     "не принято": "refused",
     "Убрать": "Remove",
+    "в очереди": "queued",
+    "передано": "sent",
+    "ошибка": "failed",
+    "Повторить": "Retry",
     "Русский": "Русский",
     "English": "English",
 }

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.templating import Jinja2Templates
 
 from web import api, csrf, export, i18n
+from web.onec import outbox
 from web.storage import scans, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -96,12 +97,30 @@ async def _scan_or_404(request: Request) -> scans.Scan:
     return scan
 
 
+async def _onec_states(request: Request, scan_ids: list[int]) -> dict:
+    if getattr(request.app.state, "onec", None) is None:
+        return {"onec": {}}
+    return {"onec": await outbox.states(request.app.state.db, scan_ids)}
+
+
 async def scan_page(request: Request) -> Response:
-    return render(request, "scan.html", {"scan": await _scan_or_404(request)})
+    scan = await _scan_or_404(request)
+    return render(request, "scan.html", {"scan": scan, **await _onec_states(request, [scan.id])})
 
 
 async def scan_card(request: Request) -> Response:
-    return render(request, "scan_card.html", {"scan": await _scan_or_404(request)})
+    scan = await _scan_or_404(request)
+    return render(request, "scan_card.html", {"scan": scan, **await _onec_states(request, [scan.id])})
+
+
+async def onec_retry(request: Request) -> Response:
+    """Admins: send a scan to 1C again now."""
+    scan = await _scan_or_404(request)
+    form = await request.form(max_files=0, max_fields=5)
+    csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
+    api.require_admin(request)
+    await outbox.retry_now(request.app.state.db, scan.id)
+    return RedirectResponse(request.headers.get("referer") or f"/scans/{scan.id}", status_code=303)
 
 
 async def confirm_scan(request: Request) -> Response:
@@ -117,7 +136,8 @@ async def confirm_scan(request: Request) -> Response:
     user = request.state.user.name
     order = api.order_of(request, article, serial)
     confirmed = await scans.confirm_scan(request.app.state.db, scan.id, user, article, serial, order)
-    return render(request, "scan_card.html", {"scan": confirmed})
+    await api.queue_for_onec(request, confirmed)
+    return render(request, "scan_card.html", {"scan": confirmed, **await _onec_states(request, [scan.id])})
 
 
 async def scan_image(request: Request) -> Response:
@@ -151,7 +171,8 @@ async def history_page(request: Request) -> Response:
         db, filters["q"], 200, 0, filters["order"], filters["station"], filters["since"], filters["by"]
     )
     orders, stations = await scans.scan_filters(db)
-    return render(request, "history.html", {"scans": found, "orders": orders, "stations": stations, **filters})
+    context = {"scans": found, "orders": orders, "stations": stations, **filters}
+    return render(request, "history.html", {**context, **await _onec_states(request, [s.id for s in found])})
 
 
 async def history_export(request: Request) -> Response:

@@ -48,6 +48,17 @@ CREATE TABLE IF NOT EXISTS scans (
     station_unit TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS scans_created ON scans (created_at);
+CREATE TABLE IF NOT EXISTS onec_outbox (
+    scan_id INTEGER PRIMARY KEY REFERENCES scans (id),
+    record_key TEXT NOT NULL UNIQUE,
+    payload_json TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    onec_ref TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
