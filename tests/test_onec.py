@@ -145,3 +145,41 @@ def test_cli_check_and_sync(peer, tmp_path):
     synced = markscan("sync")
     assert synced.returncode == 0, synced.stderr
     assert "50 added" in synced.stdout
+
+
+def test_a_page_of_100000_rows_is_synced(peer, tmp_path):
+    peer.sets[ORDERS] = [
+        order(f"1391-30-{i // 50:04d}", i % 50 + 1, order_number=str(201000000 + i // 500)) for i in range(100_000)
+    ]
+
+    async def scenario():
+        db = await Database.open(tmp_path / "m.db")
+        async with OnecClient(config(peer, page_size=100_000, timeout_s=60)) as client:
+            report = await sync_orders(db, client)
+        size = await db.catalog_size()
+        await db.close()
+        return report, size
+
+    report, size = run(scenario())
+    assert report.total == 100_000 and report.added == 100_000 and size == 100_000
+
+
+def test_the_catalog_page_syncs_on_demand(peer, app_data, ocr_engine):
+    import json
+
+    from conftest import make_client
+
+    data_dir, tokens = app_data
+    (data_dir / "onec.json").write_text(json.dumps({"url": peer.url, "user": peer.user, "password": peer.password}))
+    try:
+        with make_client(data_dir, ocr_engine) as client:
+            client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+            assert "Синхронизировать с 1С" in client.get("/catalog").text
+            report = client.post("/catalog/onec-sync", headers={"HX-Request": "true"})
+            operator = client.post("/catalog/onec-sync", headers={"Authorization": f"Bearer {tokens['operator']}"})
+            found = client.get("/api/catalog/search", params={"q": "195-30-1285"}).json()["results"]
+    finally:
+        (data_dir / "onec.json").unlink()
+    assert report.status_code == 200 and "добавлено 50" in report.text
+    assert operator.status_code == 403
+    assert found[0]["article"] == "195-30-1285" and len(found[0]["rows"]) == 50

@@ -21,6 +21,7 @@ from web.config import Config
 from web.onec import outbox
 from web.onec.client import OnecClient
 from web.onec.config import OnecConfig
+from web.onec.sync import sync_on_schedule
 from web.openapi import OPENAPI
 from web.recognition_pool import RecognitionPool
 from web.storage.database import Database
@@ -45,10 +46,15 @@ def create_app(config: Config, engine=None) -> Starlette:
         onec_config = OnecConfig.load(config.data_dir)
         app.state.onec = OnecClient(onec_config) if onec_config else None
         sender = asyncio.create_task(outbox.run_forever(db, app.state.onec)) if app.state.onec else None
+        syncer = None
+        if onec_config and onec_config.sync_every_min > 0:
+            syncer = asyncio.create_task(sync_on_schedule(app, onec_config.sync_every_min))
         log.info("markscan ready: %d catalog rows, %s, 1C %s", len(rows), ocr.name, "on" if sender else "off")
         try:
             yield
         finally:
+            if syncer is not None:
+                syncer.cancel()
             if sender is not None:
                 sender.cancel()
                 await app.state.onec.close()
@@ -71,6 +77,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/dock/summary", pages.dock_summary),
         Route("/catalog", pages.catalog_page),
         Route("/catalog/import", pages.catalog_import, methods=["POST"]),
+        Route("/catalog/onec-sync", pages.catalog_onec_sync, methods=["POST"]),
         Route("/catalog/suggest", pages.catalog_suggest),
         Route("/healthz", pages.healthz),
         Route("/lang/{lang:str}", pages.switch_language),

@@ -82,6 +82,10 @@ EN: dict[str, str] = {
     "передано": "sent",
     "ошибка": "failed",
     "Повторить": "Retry",
+    "Синхронизировать с 1С": "Sync with 1C",
+    "Из 1С: {total} строк, добавлено {added}, изменено {changed}, удалено {removed}, отклонено {rejected}.": (
+        "From 1C: {total} rows, {added} added, {changed} changed, {removed} removed, {rejected} rejected."
+    ),
     "Русский": "Русский",
     "English": "English",
 }

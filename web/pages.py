@@ -12,6 +12,8 @@ from starlette.templating import Jinja2Templates
 
 from web import api, csrf, export, i18n
 from web.onec import outbox
+from web.onec.client import OnecError
+from web.onec.sync import sync_into_app
 from web.storage import scans, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -204,7 +206,13 @@ async def catalog_page(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:64]
     index = request.app.state.pool.recognizer.index
     matches = index.lookup(query, limit=20) if len(query) >= 3 else []
-    context = {"q": query, "matches": matches, "rows": index.n_rows, "articles": len(index)}
+    context = {
+        "q": query,
+        "matches": matches,
+        "rows": index.n_rows,
+        "articles": len(index),
+        "onec": getattr(request.app.state, "onec", None) is not None,
+    }
     if request.headers.get("hx-request"):
         return render(request, "catalog_results.html", context)
     return render(request, "catalog.html", context)
@@ -263,3 +271,17 @@ async def switch_language(request: Request) -> Response:
     if lang in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+async def catalog_onec_sync(request: Request) -> Response:
+    """Admins: orders from 1C now, with the report."""
+    form = await request.form(max_files=0, max_fields=5)
+    csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
+    api.require_admin(request)
+    if getattr(request.app.state, "onec", None) is None:
+        return render(request, "onec_report.html", {"error": "1C is not configured"}, 409)
+    try:
+        report = await sync_into_app(request.app)
+    except OnecError as exc:
+        return render(request, "onec_report.html", {"error": f"1C: {exc}"}, 502)
+    return render(request, "onec_report.html", {"report": report.to_dict()})

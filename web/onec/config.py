@@ -45,6 +45,7 @@ class OnecConfig:
     identification_fields: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_IDENTIFICATION_FIELDS))
     timeout_s: float = 30.0
     page_size: int = 5000
+    sync_every_min: float = 0  # orders synced on a schedule when > 0
 
     @property
     def root(self) -> str:
@@ -60,6 +61,8 @@ class OnecConfig:
         for key, name in (("url", "URL"), ("user", "USER"), ("password", "PASSWORD")):
             if env.get(f"MARKSCAN_ONEC_{name}"):
                 values[key] = env[f"MARKSCAN_ONEC_{name}"]
+        if env.get("MARKSCAN_ONEC_SYNC_MINUTES"):
+            values["sync_every_min"] = float(env["MARKSCAN_ONEC_SYNC_MINUTES"])
         if not values.get("url"):
             return None
         values.setdefault("user", "")

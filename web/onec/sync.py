@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 
 from inference.catalog import CatalogRow
 from web.onec.client import OnecClient, OnecError
 from web.storage.database import Database
 from web.storage.orders_xlsx import clean_serial, clean_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -17,6 +21,15 @@ class SyncReport:
     removed: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (position in 1C's answer, reason)
     total: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "total": self.total,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "rejected": [{"row": i, "reason": reason} for i, reason in self.rejected],
+        }
 
     def summary(self) -> str:
         lines = [
@@ -68,3 +81,23 @@ async def sync_orders(db: Database, client: OnecClient) -> SyncReport:
     report.changed = sum(1 for key in new.keys() & old.keys() if new[key] != old[key])
     await db.replace_catalog(rows)
     return report
+
+
+async def sync_into_app(app) -> SyncReport:
+    """Sync the app's catalog from 1C and let recognition use it at once."""
+    from inference.catalog import CatalogIndex
+
+    report = await sync_orders(app.state.db, app.state.onec)
+    rows = await app.state.db.catalog_rows()
+    app.state.pool.replace_catalog(await asyncio.to_thread(CatalogIndex, rows))
+    return report
+
+
+async def sync_on_schedule(app, every_min: float) -> None:
+    """The server's scheduled sync; a failed one is logged and tried at the next tick."""
+    while True:
+        await asyncio.sleep(every_min * 60)
+        try:
+            log.info("1C sync: %s", (await sync_into_app(app)).summary().splitlines()[0])
+        except OnecError as exc:
+            log.warning("1C sync failed: %s", exc)
