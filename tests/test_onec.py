@@ -183,3 +183,24 @@ def test_the_catalog_page_syncs_on_demand(peer, app_data, ocr_engine):
     assert report.status_code == 200 and "добавлено 50" in report.text
     assert operator.status_code == 403
     assert found[0]["article"] == "195-30-1285" and len(found[0]["rows"]) == 50
+
+
+def test_incremental_sync_writes_only_the_changes(peer, tmp_path):
+    async def scenario():
+        db = await Database.open(tmp_path / "m.db")
+        async with OnecClient(config(peer)) as client:
+            await sync_orders(db, client)
+            peer.sets[ORDERS].pop(0)  # gone in 1C
+            peer.sets[ORDERS][0]["СтанцияБлок"] = "АЭС Руппур_блок 2"  # changed
+            peer.sets[ORDERS].append(order("1391-30-0109", 241))  # new
+            report = await sync_orders(db, client, incremental=True)
+        rows = await db.catalog_rows()
+        await db.close()
+        return report, rows
+
+    report, rows = run(scenario())
+    assert (report.added, report.changed, report.removed) == (1, 1, 1)
+    assert len(rows) == 50
+    assert not any(r.serial == "2638" for r in rows)
+    assert next(r for r in rows if r.serial == "2639").station_unit == "АЭС Руппур_блок 2"
+    assert any(r.article == "1391-30-0109" for r in rows)

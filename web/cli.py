@@ -298,7 +298,7 @@ def cmd_onec_sync(args: argparse.Namespace) -> int:
     from web.onec.sync import sync_orders
 
     async def sync(client, db) -> int:
-        report = await sync_orders(db, client)
+        report = await sync_orders(db, client, incremental=args.incremental)
         print(report.summary())
         return 0
 
@@ -362,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = onec.add_parser("check", help="connectivity, login, $metadata and the field mapping")
     p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
     p.set_defaults(func=cmd_onec_check)
-    p = onec.add_parser("sync", help="replace the catalog with the orders in 1C")
+    p = onec.add_parser("sync", help="the catalog from the orders in 1C")
+    p.add_argument("--incremental", action="store_true", help="write only rows added, changed or gone")
     p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
     p.set_defaults(func=cmd_onec_sync)
 

@@ -59,8 +59,12 @@ def row_from_entity(entity: dict, fields: dict[str, str]) -> CatalogRow:
     return CatalogRow(**values)
 
 
-async def sync_orders(db: Database, client: OnecClient) -> SyncReport:
-    """Replace the catalog with 1C's orders; a failure midway leaves the catalog as it was."""
+async def sync_orders(db: Database, client: OnecClient, incremental: bool = False) -> SyncReport:
+    """The catalog from 1C's orders; a failure midway leaves the catalog as it was.
+
+    Full: the catalog is swapped for 1C's rows. Incremental: keys are compared
+    and only rows added, changed or gone are written. Either way in one transaction.
+    """
     fields = client.config.order_fields
     report = SyncReport()
     rows: list[CatalogRow] = []
@@ -76,10 +80,14 @@ async def sync_orders(db: Database, client: OnecClient) -> SyncReport:
         raise OnecError(f"1C sent no usable order rows ({position} rows, all rejected); the catalog was not changed")
     old = {(r.article, r.serial, r.order_number): r for r in await db.catalog_rows()}
     new = {(r.article, r.serial, r.order_number): r for r in rows}
-    report.added = len(new.keys() - old.keys())
-    report.removed = len(old.keys() - new.keys())
-    report.changed = sum(1 for key in new.keys() & old.keys() if new[key] != old[key])
-    await db.replace_catalog(rows)
+    added = new.keys() - old.keys()
+    removed = old.keys() - new.keys()
+    changed = {key for key in new.keys() & old.keys() if new[key] != old[key]}
+    report.added, report.removed, report.changed = len(added), len(removed), len(changed)
+    if incremental:
+        await db.apply_catalog_changes([new[key] for key in added | changed], sorted(removed))
+    else:
+        await db.replace_catalog(rows)
     return report
 
 
@@ -87,7 +95,7 @@ async def sync_into_app(app) -> SyncReport:
     """Sync the app's catalog from 1C and let recognition use it at once."""
     from inference.catalog import CatalogIndex
 
-    report = await sync_orders(app.state.db, app.state.onec)
+    report = await sync_orders(app.state.db, app.state.onec, incremental=True)
     rows = await app.state.db.catalog_rows()
     app.state.pool.replace_catalog(await asyncio.to_thread(CatalogIndex, rows))
     return report

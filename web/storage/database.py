@@ -120,7 +120,6 @@ class Database:
 
     async def _write_catalog(self, rows: Iterable[CatalogRow], replace: bool) -> int:
         rows = list(rows)
-        suffixes = learn_suffixes(r.article for r in rows)
         db = self.connection
         await db.execute("BEGIN IMMEDIATE")
         try:
@@ -131,26 +130,43 @@ class Database:
                 async with db.execute("SELECT article, serial, order_number FROM catalog") as cur:
                     existing = {tuple(r) async for r in cur}
             new = [r for r in rows if (r.article, r.serial, r.order_number) not in existing]
-            await db.executemany(
-                f"INSERT INTO catalog (stamped, article_key, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        (s := stamped_form(r.article, suffixes)),
-                        skeleton(s),
-                        r.article,
-                        r.serial,
-                        r.part_name,
-                        r.order_number,
-                        r.station_unit,
-                    )
-                    for r in new
-                ],
-            )
+            await self._insert(new)
             await db.commit()
         except BaseException:
             await db.rollback()
             raise
         return len(new)
+
+    async def apply_catalog_changes(self, upserts: list[CatalogRow], removals: list[tuple[str, str, str]]) -> None:
+        """Rows added or changed, and rows gone, by (article, serial, order) key, in one transaction."""
+        db = self.connection
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            keys = removals + [(r.article, r.serial, r.order_number) for r in upserts]
+            await db.executemany("DELETE FROM catalog WHERE article = ? AND serial = ? AND order_number = ?", keys)
+            await self._insert(upserts)
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+
+    async def _insert(self, rows: list[CatalogRow]) -> None:
+        suffixes = learn_suffixes(r.article for r in rows)
+        await self.connection.executemany(
+            f"INSERT INTO catalog (stamped, article_key, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    (s := stamped_form(r.article, suffixes)),
+                    skeleton(s),
+                    r.article,
+                    r.serial,
+                    r.part_name,
+                    r.order_number,
+                    r.station_unit,
+                )
+                for r in rows
+            ],
+        )
 
     async def catalog_rows(self) -> list[CatalogRow]:
         async with self.connection.execute(f"SELECT {_ROW_COLUMNS} FROM catalog ORDER BY id") as cur:
