@@ -33,7 +33,7 @@ class Peer:
     sets: dict[str, list[dict]] = field(default_factory=dict)
     fields: dict[str, list[str]] = field(default_factory=dict)
     # status (HTTP code for every answer), slow_s, slow_after_commit (seconds), fail_after_commit,
-    # malformed (how many answers to spoil)
+    # drop_after_commit, malformed (how many answers to spoil)
     faults: dict = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
@@ -87,6 +87,15 @@ def matches(entity: dict, condition: str) -> bool:
     return True
 
 
+class DroppedAnswer:
+    """An answer that starts and then loses its connection."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b'{"odata.metadata"', "more_body": True})
+        raise ConnectionResetError("connection dropped after the write was committed")
+
+
 def make_app(peer: Peer) -> Starlette:
     def odata_error(status: int, message: str) -> JSONResponse:
         body = {"odata.error": {"code": "-1", "message": {"lang": "ru", "value": message}}}
@@ -119,6 +128,8 @@ def make_app(peer: Peer) -> Starlette:
             body = await request.json()
             entity = {"Ref_Key": str(uuid.uuid4()), **body}
             rows.append(entity)
+            if peer.fault("drop_after_commit"):
+                return DroppedAnswer()  # the write stays, the connection breaks mid-answer
             if peer.fault("fail_after_commit"):
                 raise ConnectionResetError("failed after commit")  # the write stays, the answer is a 500
             if slow := peer.fault("slow_after_commit"):

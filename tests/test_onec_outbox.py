@@ -76,8 +76,10 @@ def test_every_confirmed_scan_reaches_1c_exactly_once_through_faults_and_a_resta
             assert await outbox.deliver_due(db, client) == 0  # backing off: nothing due yet
             peer.faults["fail_after_commit"] = [True, 1]
             peer.faults["slow_after_commit"] = [2.0, 1]
+            peer.faults["drop_after_commit"] = [True, 1]
             await make_due(db, ids)
-            await outbox.deliver_due(db, client)
+            assert await outbox.deliver_due(db, client) == 1  # three writes committed, their answers lost
+            assert len(records(peer)) == 4
         await db.close()  # the app stops here ...
 
         db = await Database.open(tmp_path / "m.db")  # ... and starts again
