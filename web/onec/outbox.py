@@ -139,7 +139,12 @@ async def _failed(db: Database, scan_id: int, attempts: int, error: str, delay_s
 
 
 async def run_forever(db: Database, client: OnecClient, every_s: float = 5.0) -> None:
-    """The server's background sender."""
+    """The server's background sender; it first checks 1C's $metadata against the mapping."""
+    try:
+        for problem in await client.check():
+            log.warning("1C mapping: %s", problem)
+    except OnecError as exc:
+        log.warning("1C check at start-up failed: %s", exc)
     while True:
         try:
             await deliver_due(db, client)
