@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from inference.catalog import CatalogIndex
+from inference.memory import vote
 from inference.ocr import OcrEngine
 from inference.photo import Photo, load_photo
 from inference.reading import (
@@ -25,6 +26,7 @@ from inference.reading import (
     UNREADABLE,
     Candidate,
     TextLine,
+    apply_memory,
     read_marking,
 )
 from inference.scoring import YoloBox
@@ -71,6 +73,8 @@ class Recognition:
     photo: Photo
     timings: dict[str, float] = field(default_factory=dict)
     variants_tried: list[str] = field(default_factory=list)
+    neighbours: list = field(default_factory=list)  # nearest confirmed photos (visual memory)
+    memory_changed: bool = False
 
     @property
     def best(self) -> Candidate | None:
@@ -111,6 +115,13 @@ class Recognition:
             "candidates": [c.to_dict() for c in self.candidates],
             "lines": [{"text": ln.text, "score": round(ln.score, 3), "variant": ln.variant} for ln in self.lines],
             "variants_tried": self.variants_tried,
+            "memory": {
+                "changed": self.memory_changed,
+                "neighbours": [
+                    {"ref": n.ref, "article": n.article, "serial": n.serial, "similarity": round(n.similarity, 3)}
+                    for n in self.neighbours
+                ],
+            },
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }
 
@@ -157,13 +168,18 @@ def is_sure(candidates: Sequence[Candidate]) -> bool:
 class Recognizer:
     """Reads markings with one OCR engine against one catalog; thread-safe to share."""
 
-    def __init__(self, engine: OcrEngine, index: CatalogIndex, plan=DEFAULT_PLAN):
+    def __init__(self, engine: OcrEngine, index: CatalogIndex, plan=DEFAULT_PLAN, memory=None, embedder=None):
         self.engine = engine
         self.index = index
         self.plan = plan
+        self.memory = memory  # VisualMemory of confirmed photos, or None
+        self.embedder = embedder
 
-    def recognize(self, source: bytes | str | Path) -> Recognition:
-        """Read one photo; raises PhotoError for input that is not a usable photo."""
+    def recognize(self, source: bytes | str | Path, exclude=None) -> Recognition:
+        """Read one photo; raises PhotoError for input that is not a usable photo.
+
+        ``exclude(ref, article, serial)`` hides memory entries (leave-one-out evaluation).
+        """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         photo = load_photo(source)
@@ -197,8 +213,16 @@ class Recognizer:
             history.append(candidates[0].marking if candidates else "")
             if _settled(candidates, history):
                 break
+        neighbours, changed = [], False
+        if self.memory is not None and self.embedder is not None and len(self.memory) and not is_sure(candidates):
+            t = time.perf_counter()
+            neighbours = self.memory.search(self.embedder.embed(photo.image), exclude=exclude)
+            chosen = vote(neighbours)
+            if chosen is not None:
+                candidates, changed = apply_memory(candidates, lines, self.index, chosen.article, chosen.share)
+            timings["memory"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t0
-        return Recognition(candidates, lines, photo, timings, tried)
+        return Recognition(candidates, lines, photo, timings, tried, neighbours, changed)
 
     def _match(self, lines: list[TextLine], timings: dict[str, float]) -> list[Candidate]:
         t = time.perf_counter()

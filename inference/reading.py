@@ -363,3 +363,48 @@ def raw_reading(lines: list[TextLine]) -> Candidate | None:
     line = max(plausible, key=lambda ln: (ln.score * min(len(ln.text), 16), ln.text))
     text = to_cyrillic(fold(line.text).strip())
     return Candidate(text, "", 0.3 * line.score, 0.0, False, [], [line])
+
+
+def apply_memory(
+    candidates: list[Candidate], lines: list[TextLine], index: CatalogIndex, article: str, share: float
+) -> tuple[list[Candidate], bool]:
+    """Let the visual memory's article vote decide a reading the OCR left unsure.
+
+    A clear OCR reading (an article read at ``CONFIDENT_SIMILARITY`` or better)
+    is never overridden. Otherwise the voted article, if in the catalog, goes
+    first, with the best serial the lines offer for it.
+    """
+    best = candidates[0] if candidates else None
+    if best is not None and best.rows and best.article_similarity >= CONFIDENT_SIMILARITY:
+        return candidates, False
+    entry = index.entries.get(skeleton(article))
+    if entry is None:
+        return candidates, False
+    existing = next((c for c in candidates if c.article == entry.stamped), None)
+    if existing is None:
+        existing = _candidate_from_memory(entry, lines, index, share)
+    reordered = [existing] + [c for c in candidates if c is not existing]
+    changed = best is None or reordered[0].marking != best.marking
+    return reordered, changed
+
+
+def _candidate_from_memory(entry: ArticleEntry, lines: list[TextLine], index: CatalogIndex, share: float) -> Candidate:
+    listed = entry.serials
+    lengths = {len(s) for s in listed} or set(index.serial_lengths)
+    best: tuple[float, str, TextLine | None] = (0.0, "", None)
+    for line in lines:
+        if _is_article_fragment(line.text, entry.key):
+            continue
+        for token in {line.text, *line.text.split()}:
+            if not looks_like_serial(token):
+                continue
+            serial = serial_text(token)
+            p = _serial_plausibility(serial, listed, lengths) * line.score
+            if p > best[0]:
+                best = (p, serial, line)
+    p, serial, line = best
+    if p < SERIAL_MIN_PLAUSIBILITY:
+        serial, line = "", None
+    rows = [r for r in entry.rows if serial and r.serial == serial] or entry.rows
+    used = [line] if line is not None else []
+    return Candidate(entry.stamped, serial, 0.5 * share, 0.0, serial in listed, rows, used, 0.5 * share, p)

@@ -106,13 +106,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     with open(directory / "labels.csv", encoding="utf-8") as f:
         labels = list(csv.DictReader(f))
     recognizer = _recognizer(args)
+    if args.memory == "leave-one-out":
+        recognizer.embedder, recognizer.memory = _labelled_memory(directory, labels)
     scores, latencies, misses = [], [], []
+    memory_changed = 0
     for label in labels:
         path = directory / "images" / label["image_file"]
+        truth = label["label_text"]
+
+        def exclude(ref: str, article: str, serial: str, name=label["image_file"], truth=truth) -> bool:
+            return ref == name or f"{article} {serial}".strip() == truth
+
         t = time.perf_counter()
         try:
-            recognition = recognizer.recognize(path)
+            recognition = recognizer.recognize(path, exclude=exclude)
             text, boxes = recognition.marking, recognition.yolo_boxes()
+            memory_changed += recognition.memory_changed
         except (PhotoError, OSError) as exc:
             log.warning("%s: %s", path.name, exc)
             text, boxes = "", []
@@ -134,6 +143,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "p95_s": round(_percentile(latencies, 95), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    if args.memory:
+        summary["memory_changed"] = memory_changed
     if args.json:
         print(json.dumps(summary))
     else:
@@ -147,6 +158,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"latency p50 {summary['p50_s']} s, p95 {summary['p95_s']} s; peak memory {summary['peak_rss_mb']} MB"
         )
     return 0
+
+
+def _labelled_memory(directory: Path, labels: list[dict]):
+    """The embedder and a visual memory of every labelled photo in ``directory``."""
+    from inference.embedder import DinoV2Embedder
+    from inference.memory import VisualMemory
+    from inference.photo import PhotoError, load_photo
+
+    embedder = DinoV2Embedder()
+    memory = VisualMemory(embedder.dimension)
+    for label in labels:
+        article, _, serial = label["label_text"].partition(" ")
+        try:
+            photo = load_photo(directory / "images" / label["image_file"])
+        except (PhotoError, OSError):
+            continue
+        memory.add(label["image_file"], embedder.embed(photo.image), article, serial)
+    return embedder, memory
 
 
 def _mean(values: list[float]) -> float:
@@ -330,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory")
     p.add_argument("--json", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true", help="list the photos read wrong")
+    p.add_argument(
+        "--memory",
+        choices=["leave-one-out"],
+        help="with a visual memory of the other labelled photos (never those of the same marking)",
+    )
     with_catalog(p)
     p.set_defaults(func=cmd_evaluate)
 

