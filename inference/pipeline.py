@@ -90,7 +90,7 @@ class Recognition:
 
     def boxes(self) -> list[tuple[int, int, int, int]]:
         """The marking's box (x0, y0, x1, y1) in the original photo's pixels."""
-        if not self.best:
+        if not self.best or not self.best.lines:
             return []
         points = np.vstack([ln.quad for ln in marking_block(self.best.lines, self.lines)]) / self.photo.scale
         w, h = self.photo.original_size
