@@ -7,7 +7,6 @@ embedding. Loaded once, run by onnxruntime (CUDA when present). Nothing download
 
 from __future__ import annotations
 
-import threading
 from typing import Protocol
 
 import cv2
@@ -43,7 +42,6 @@ class DinoV2Embedder:
         model.graph.output.append(onnx.helper.make_tensor_value_info(BACKBONE_OUTPUT, onnx.TensorProto.FLOAT, None))
         self._session = onnxruntime.InferenceSession(model.SerializeToString(), providers=onnx_providers())
         self._input = self._session.get_inputs()[0].name
-        self._lock = threading.Lock()
 
     @staticmethod
     def preprocess(image: np.ndarray, side: int = 224) -> np.ndarray:

@@ -8,7 +8,6 @@ onnxruntime (CUDA when ``onnxruntime-gpu`` sees a GPU). Nothing is downloaded.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,7 +60,6 @@ class RapidOcrEngine:
         # rapidocr builds its stages lazily; build them now, once per process.
         self._det = engine._load_det_model()
         self._rec = engine._load_rec_model()
-        self._lock = threading.Lock()
         self.name = "PP-OCRv6 (rapidocr, " + ("CUDA" if use_cuda else "CPU") + ")"
         log.info("OCR engine ready: %s", self.name)
 

@@ -8,7 +8,8 @@ stop as soon as a reading is sure. Every stage's time is recorded.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from inference.catalog import CatalogIndex
 from inference.memory import vote
-from inference.ocr import OcrEngine
+from inference.ocr import OcrEngine, RecognizedText
 from inference.photo import Photo, load_photo
 from inference.reading import (
     ARTICLE_MIN_SIMILARITY,
@@ -182,8 +183,8 @@ class Recognizer:
         """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        photo = load_photo(source)
-        timings["load"] = time.perf_counter() - t0
+        with timed(timings, "load"):
+            photo = load_photo(source)
         lines: list[TextLine] = []
         tried: list[str] = []
         candidates: list[Candidate] = []
@@ -191,9 +192,8 @@ class Recognizer:
         searched: set[int] = set()
         history: list[str] = []
         for name, make in self.plan:
-            t = time.perf_counter()
-            variant = make(photo.image, lines)
-            timings["variants"] = timings.get("variants", 0.0) + time.perf_counter() - t
+            with timed(timings, "variants"):
+                variant = make(photo.image, lines)
             if variant is None:
                 continue
             tried.append(name)
@@ -215,20 +215,17 @@ class Recognizer:
                 break
         neighbours, changed = [], False
         if self.memory is not None and self.embedder is not None and len(self.memory) and not is_sure(candidates):
-            t = time.perf_counter()
-            neighbours = self.memory.search(self.embedder.embed(photo.image), exclude=exclude)
-            chosen = vote(neighbours)
-            if chosen is not None:
-                candidates, changed = apply_memory(candidates, lines, self.index, chosen.article, chosen.share)
-            timings["memory"] = time.perf_counter() - t
+            with timed(timings, "memory"):
+                neighbours = self.memory.search(self.embedder.embed(photo.image), exclude=exclude)
+                chosen = vote(neighbours)
+                if chosen is not None:
+                    candidates, changed = apply_memory(candidates, lines, self.index, chosen.article, chosen.share)
         timings["total"] = time.perf_counter() - t0
         return Recognition(candidates, lines, photo, timings, tried, neighbours, changed)
 
     def _match(self, lines: list[TextLine], timings: dict[str, float]) -> list[Candidate]:
-        t = time.perf_counter()
-        candidates = read_marking(lines, self.index)
-        timings["match"] = timings.get("match", 0.0) + time.perf_counter() - t
-        return candidates
+        with timed(timings, "match"):
+            return read_marking(lines, self.index)
 
     def _read_neighbourhood(
         self, article_line: TextLine, variants: dict[str, Variant], timings: dict[str, float]
@@ -241,42 +238,52 @@ class Recognizer:
         variant = variants.get(article_line.variant.removesuffix(TURNED_180))
         if variant is None or article_line.variant_quad is None:
             return []
-        t = time.perf_counter()
         quads = neighbour_quads(article_line.variant_quad)
-        crops = [crop_line(variant.image, q) for q in quads]
-        if article_line.variant.endswith(TURNED_180):
-            crops = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
-        texts = self.engine.recognize(crops)
-        timings["neighbourhood"] = timings.get("neighbourhood", 0.0) + time.perf_counter() - t
-        lines = []
-        for quad, text in zip(quads, texts, strict=True):
-            if text.score >= MIN_LINE_SCORE and text.text.strip():
-                on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
-                lines.append(TextLine(text.text.strip(), text.score, on_photo, article_line.variant, (), quad))
-        return lines
+        turned = article_line.variant.endswith(TURNED_180)
+        with timed(timings, "neighbourhood"):
+            crops = [crop_line(variant.image, q) for q in quads]
+            texts = self.engine.recognize([half_turned(c) for c in crops] if turned else crops)
+        return _lines(variant, [(q, text, article_line.variant) for q, text in zip(quads, texts, strict=True)])
 
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
-        t = time.perf_counter()
-        quads = self.engine.detect(variant.image)
-        timings["detect"] = timings.get("detect", 0.0) + time.perf_counter() - t
+        with timed(timings, "detect"):
+            quads = self.engine.detect(variant.image)
         if not quads:
             return []
-        t = time.perf_counter()
-        crops = [crop_line(variant.image, q) for q in quads]
-        upright = self.engine.recognize(crops)
-        # A crop read with high confidence is the right way up; only the
-        # others are also read turned half round.
-        unsure = [i for i, text in enumerate(upright) if text.score < SURE_LINE_SCORE]
-        turned = self.engine.recognize([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in unsure])
-        timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
-        readings = [(i, text, "") for i, text in enumerate(upright)]
-        readings += [(i, text, TURNED_180) for i, text in zip(unsure, turned, strict=True)]
-        lines = []
-        for i, text, suffix in readings:
-            if text.score >= MIN_LINE_SCORE and text.text.strip():
-                on_photo = variant.to_photo(quads[i].astype(np.float64)).astype(np.float32)
-                lines.append(TextLine(text.text.strip(), text.score, on_photo, variant.name + suffix, (), quads[i]))
-        return lines
+        with timed(timings, "recognize"):
+            crops = [crop_line(variant.image, q) for q in quads]
+            upright = self.engine.recognize(crops)
+            # A crop read with high confidence is the right way up; only the
+            # others are also read turned half round.
+            unsure = [i for i, text in enumerate(upright) if text.score < SURE_LINE_SCORE]
+            turned = self.engine.recognize([half_turned(crops[i]) for i in unsure])
+        readings = [(quads[i], text, variant.name) for i, text in enumerate(upright)]
+        readings += [(quads[i], text, variant.name + TURNED_180) for i, text in zip(unsure, turned, strict=True)]
+        return _lines(variant, readings)
+
+
+@contextmanager
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the time the block takes to ``timings[stage]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def half_turned(crop: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(crop[::-1, ::-1])
+
+
+def _lines(variant: Variant, readings: list[tuple[np.ndarray, RecognizedText, str]]) -> list[TextLine]:
+    """Readings (box in the variant, text, variant name) worth keeping, as lines on the photo."""
+    lines = []
+    for quad, text, name in readings:
+        if text.score >= MIN_LINE_SCORE and text.text.strip():
+            on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
+            lines.append(TextLine(text.text.strip(), text.score, on_photo, name, (), quad))
+    return lines
 
 
 def _article_line(candidates: Sequence[Candidate]) -> TextLine | None:

@@ -124,6 +124,11 @@ def looks_like_serial(token: str) -> bool:
     return letters_ok and digits / len(alnum) >= 0.75
 
 
+def serials_in(text: str) -> set[str]:
+    """The serials a line may hold: the whole line or any word of it that reads as one."""
+    return {serial_text(token) for token in {text, *text.split()} if looks_like_serial(token)} - {""}
+
+
 @dataclass(slots=True)
 class _ArticleEvidence:
     entry: ArticleEntry
@@ -197,7 +202,7 @@ def choose_serial(
     text; a serial the table lists for this article counts fully.
     """
     listed = evidence.entry.serials
-    listed_lengths = {len(s) for s in listed} or set(index_lengths)
+    listed_lengths = _serial_lengths(listed, index_lengths)
     article_line = evidence.line
     key = evidence.entry.key
     votes: dict[str, float] = defaultdict(float)
@@ -218,12 +223,8 @@ def choose_serial(
         nearness = 1.0 if distance <= 4 else max(0.3, 1.0 - (distance - 4) / 12)
         if _is_article_fragment(line.text, key):
             continue
-        for token in {line.text, *line.text.split()}:
-            if not looks_like_serial(token):
-                continue
-            serial = serial_text(token)
-            if serial and len(serial) <= 12:
-                vote(serial, _serial_plausibility(serial, listed, listed_lengths) * line.score * nearness, line)
+        for serial in (s for s in serials_in(line.text) if len(s) <= 12):
+            vote(serial, _serial_plausibility(serial, listed, listed_lengths) * line.score * nearness, line)
     if not votes:
         return "", 0.0, False, None
     # The strongest single reading decides; agreeing readings add a little.
@@ -243,6 +244,11 @@ def _overlap(a: TextLine, b: TextLine) -> float:
     inter = iw * ih
     union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
     return inter / union if union > 0 else 0.0
+
+
+def _serial_lengths(listed: set[str], catalog_lengths) -> set[int]:
+    """Lengths of the article's listed serials, or of all the catalog's when it lists none."""
+    return {len(s) for s in listed} or set(catalog_lengths)
 
 
 def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> float:
@@ -310,10 +316,7 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
     for line in lines:
         if _outread(line, lines):
             continue
-        for token in {line.text, *line.text.split()}:
-            if not looks_like_serial(token):
-                continue
-            serial = serial_text(token)
+        for serial in serials_in(line.text):
             if len(serial) < 3:
                 continue
             entries = index.articles_with_serial(serial)
@@ -390,15 +393,12 @@ def apply_memory(
 
 def _candidate_from_memory(entry: ArticleEntry, lines: list[TextLine], index: CatalogIndex, share: float) -> Candidate:
     listed = entry.serials
-    lengths = {len(s) for s in listed} or set(index.serial_lengths)
+    lengths = _serial_lengths(listed, index.serial_lengths)
     best: tuple[float, str, TextLine | None] = (0.0, "", None)
     for line in lines:
         if _is_article_fragment(line.text, entry.key):
             continue
-        for token in {line.text, *line.text.split()}:
-            if not looks_like_serial(token):
-                continue
-            serial = serial_text(token)
+        for serial in serials_in(line.text):
             p = _serial_plausibility(serial, listed, lengths) * line.score
             if p > best[0]:
                 best = (p, serial, line)
