@@ -60,7 +60,7 @@ async def read_upload(request: Request, field: str) -> tuple[bytes, dict]:
         raise ApiError(413, f"the upload is larger than {config.max_upload_bytes // (1024 * 1024)} MB")
     if not data:
         raise ApiError(400, "the uploaded file is empty")
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = csrf.text_fields(form)
     csrf.check_form(request, fields)
     return data, fields
 
@@ -79,8 +79,10 @@ async def recognize_and_store(request: Request, photo: bytes, key: str) -> tuple
         raise ApiError(503, "the server is busy, retry in a few seconds", {"Retry-After": "5"}) from exc
     photos = request.app.state.photos
     reading = recognition.to_dict()
-    reading["annotated_key"] = photos.save(await asyncio.to_thread(annotated_jpeg, recognition))
-    return await scans.add_scan(db, key, photos.save(photo), current_user(request), reading)
+    # Encoding and disk writes off the event loop: other people keep being served.
+    reading["annotated_key"] = await asyncio.to_thread(lambda: photos.save(annotated_jpeg(recognition)))
+    photo_key = await asyncio.to_thread(photos.save, photo)
+    return await scans.add_scan(db, key, photo_key, current_user(request), reading)
 
 
 def idempotency_key(request: Request, fields: dict) -> str:
@@ -207,7 +209,4 @@ async def _body(request: Request) -> dict:
         if not isinstance(body, dict):
             raise ApiError(400, "the body must be a JSON object")
         return body
-    form = await request.form(max_files=0, max_fields=10)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    csrf.check_form(request, fields)
-    return fields
+    return await csrf.checked_form(request)

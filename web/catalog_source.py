@@ -24,12 +24,17 @@ def load_catalog_rows(source: str | Path | None, data_dir: str | Path = DEFAULT_
         raise FileNotFoundError(f"catalog not found: {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_orders_xlsx(path).rows
-    return asyncio.run(_rows_from_database(path))
+    return run_with_database(path, lambda db: db.catalog_rows())
 
 
-async def _rows_from_database(path: Path) -> list[CatalogRow]:
-    db = await Database.open(path)
-    try:
-        return await db.catalog_rows()
-    finally:
-        await db.close()
+def run_with_database(path: str | Path, work):
+    """``await work(db)`` against the SQLite file at ``path``, closing it after."""
+
+    async def run():
+        db = await Database.open(path)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())

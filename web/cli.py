@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import json
 import logging
@@ -12,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows
+from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows, run_with_database
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 log = logging.getLogger("markscan")
@@ -33,16 +32,7 @@ def image_files(directory: Path) -> list[Path]:
 
 def _with_database(data_dir: str | Path, work):
     """Run ``await work(db)`` against the app's database and close it."""
-    from web.storage.database import Database
-
-    async def run():
-        db = await Database.open(database_path(data_dir))
-        try:
-            return await work(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
+    return run_with_database(database_path(data_dir), work)
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:

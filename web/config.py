@@ -7,10 +7,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from web.catalog_source import DEFAULT_DATA_DIR, database_path
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    data_dir: Path = Path("markscan-data")
+    data_dir: Path = DEFAULT_DATA_DIR
     workers: int = os.cpu_count() or 1  # recognition threads
     queue_limit: int = 16  # photos waiting for a worker before we answer 503
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -18,11 +20,7 @@ class Config:
 
     @property
     def database(self) -> Path:
-        return self.data_dir / "markscan.db"
-
-    @property
-    def demo_photos(self) -> Path:
-        return self.data_dir / "demo-photos"
+        return database_path(self.data_dir)
 
     def secret_key(self) -> str:
         """The key that signs session cookies: made once, kept in the data folder, never logged."""
@@ -38,7 +36,7 @@ class Config:
     def from_env(cls, **overrides) -> Config:
         env = os.environ
         values = {
-            "data_dir": Path(env.get("MARKSCAN_DATA", "markscan-data")),
+            "data_dir": Path(env.get("MARKSCAN_DATA", DEFAULT_DATA_DIR)),
             "workers": int(env.get("MARKSCAN_WORKERS", os.cpu_count() or 1)),
             "queue_limit": int(env.get("MARKSCAN_QUEUE_LIMIT", 16)),
             "max_upload_bytes": int(env.get("MARKSCAN_MAX_UPLOAD_MB", 25)) * 1024 * 1024,

@@ -48,3 +48,14 @@ def check_form(request: Request, fields: dict) -> None:
     """For a form post without the header: the form's own field must match."""
     if getattr(request.state, "csrf_pending", False) and not _matches(request, fields.get(FIELD)):
         raise CsrfError("the form is out of date (CSRF check failed); reload the page and try again")
+
+
+def text_fields(form) -> dict[str, str]:
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def checked_form(request: Request, max_fields: int = 10) -> dict[str, str]:
+    """A posted form's text fields, after the CSRF check (CsrfError when it fails)."""
+    fields = text_fields(await request.form(max_files=0, max_fields=max_fields))
+    check_form(request, fields)
+    return fields

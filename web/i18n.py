@@ -104,3 +104,8 @@ def translator(lang: str):
         return phrase.format(**values) if values else phrase
 
     return _
+
+
+def translate(request: Request, text: str) -> str:
+    """``text`` in the language of the person making ``request``."""
+    return translator(language(request))(text)

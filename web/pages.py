@@ -55,15 +55,13 @@ async def login_page(request: Request) -> Response:
         next_path = "/"
     if request.method == "GET":
         return render(request, "login.html", {"next": next_path})
-    form = await request.form(max_files=0, max_fields=5)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        csrf.check_form(request, fields)
+        fields = await csrf.checked_form(request)
     except csrf.CsrfError as exc:
         return render(request, "login.html", {"next": next_path, "error": str(exc)}, 403)
     user = await users.check_password(request.app.state.db, fields.get("name", ""), fields.get("password", ""))
     if user is None:
-        error = i18n.translator(i18n.language(request))("Неверное имя или пароль.")
+        error = i18n.translate(request, "Неверное имя или пароль.")
         return render(request, "login.html", {"next": next_path, "error": error}, 401)
     request.session.clear()
     request.session["user"] = user.name
@@ -71,8 +69,7 @@ async def login_page(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    form = await request.form(max_files=0, max_fields=5)
-    csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
+    await csrf.checked_form(request)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -118,8 +115,7 @@ async def scan_card(request: Request) -> Response:
 async def onec_retry(request: Request) -> Response:
     """Admins: send a scan to 1C again now."""
     scan = await _scan_or_404(request)
-    form = await request.form(max_files=0, max_fields=5)
-    csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
+    await csrf.checked_form(request)
     api.require_admin(request)
     await outbox.retry_now(request.app.state.db, scan.id)
     return RedirectResponse(request.headers.get("referer") or f"/scans/{scan.id}", status_code=303)
@@ -127,13 +123,11 @@ async def onec_retry(request: Request) -> Response:
 
 async def confirm_scan(request: Request) -> Response:
     scan = await _scan_or_404(request)
-    form = await request.form(max_files=0, max_fields=10)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    csrf.check_form(request, fields)
+    fields = await csrf.checked_form(request)
     article = (fields.get("article") or scan.article).strip()[:64]
     serial = (fields.get("serial") if "serial" in fields else scan.serial).strip()[:32]
     if not article:
-        error = i18n.translator(i18n.language(request))("Укажите артикул.")
+        error = i18n.translate(request, "Укажите артикул.")
         return render(request, "scan_card.html", {"scan": scan, "error": error}, 400)
     user = request.state.user.name
     order = api.order_of(request, article, serial)
@@ -228,13 +222,11 @@ async def catalog_import(request: Request) -> Response:
 
 async def dock_page(request: Request) -> Response:
     """Dock mode for tablets: capture, confirm, next; the session's parts grouped by order."""
-    if request.method == "POST" or "dock_since" not in request.session:
-        if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=5)
-            csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
+    if request.method == "POST":  # a new dock session
+        await csrf.checked_form(request)
         request.session["dock_since"] = scans.now()
-        if request.method == "POST":
-            return RedirectResponse("/dock", status_code=303)
+        return RedirectResponse("/dock", status_code=303)
+    request.session.setdefault("dock_since", scans.now())
     return render(request, "dock.html", {"upload_key": secrets.token_urlsafe(16), **await _dock_summary(request)})
 
 
@@ -275,8 +267,7 @@ async def switch_language(request: Request) -> Response:
 
 async def catalog_onec_sync(request: Request) -> Response:
     """Admins: orders from 1C now, with the report."""
-    form = await request.form(max_files=0, max_fields=5)
-    csrf.check_form(request, {k: v for k, v in form.items() if isinstance(v, str)})
+    await csrf.checked_form(request)
     api.require_admin(request)
     if getattr(request.app.state, "onec", None) is None:
         return render(request, "onec_report.html", {"error": "1C is not configured"}, 409)
