@@ -268,12 +268,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.app import create_app
     from web.config import Config
 
-    data_dir = Path(args.data)
+    config = Config.from_env(data_dir=Path(args.data) if args.data else None, workers=args.workers)
     if args.demo:
-        print(seed_demo(data_dir), flush=True)
-        print(demo_login(data_dir), flush=True)
-    config = Config.from_env(data_dir=data_dir, workers=args.workers)
-    print(f"markscan: http://{args.host}:{args.port}/  (data in {data_dir})", flush=True)
+        print(seed_demo(config.data_dir), flush=True)
+        print(demo_login(config.data_dir), flush=True)
+    print(f"markscan: http://{args.host}:{args.port}/  (data in {config.data_dir})", flush=True)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level.lower())
     return 0
 
@@ -360,8 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="holds the database and the photos")
-    p.add_argument("--workers", type=int, help="recognition threads (default: CPU cores)")
+    p.add_argument("--data", help=f"holds the database and the photos (default: $MARKSCAN_DATA or {DEFAULT_DATA_DIR})")
+    p.add_argument("--workers", type=int, help="recognition threads (default: $MARKSCAN_WORKERS or CPU cores)")
     p.add_argument("--demo", action="store_true", help="seed a demo catalog and photos if the database is empty")
     p.set_defaults(func=cmd_serve)
 
