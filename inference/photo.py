@@ -7,6 +7,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -67,3 +68,14 @@ def _upright_size(width: int, height: int, upright: Image.Image) -> tuple[int, i
     if (upright.width >= upright.height) == (width >= height):
         return width, height
     return height, width
+
+
+def thumbnail_jpeg(photo: Photo, side: int = 240, quality: int = 80) -> bytes:
+    """The photo upright, its longer side ``side`` pixels, as a JPEG."""
+    h, w = photo.image.shape[:2]
+    scale = side / max(h, w)
+    small = cv2.resize(photo.image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return data.tobytes()

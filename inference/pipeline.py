@@ -10,14 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from inference.catalog import CatalogIndex
-from inference.memory import vote
+from inference.lookalikes import skeleton
+from inference.memory import Neighbour, article_support
 from inference.ocr import OcrEngine, RecognizedText
 from inference.photo import Photo, load_photo
 from inference.reading import (
@@ -27,7 +28,6 @@ from inference.reading import (
     UNREADABLE,
     Candidate,
     TextLine,
-    apply_memory,
     read_marking,
 )
 from inference.scoring import YoloBox
@@ -74,8 +74,15 @@ class Recognition:
     photo: Photo
     timings: dict[str, float] = field(default_factory=dict)
     variants_tried: list[str] = field(default_factory=list)
-    neighbours: list = field(default_factory=list)  # nearest confirmed photos (visual memory)
+    neighbours: list[Neighbour] = field(default_factory=list)  # nearest confirmed photos (visual memory)
     memory_changed: bool = False
+    ocr_candidates: list[Candidate] | None = None  # before the memory had its say, when it changed them
+
+    def without_memory(self) -> Recognition:
+        """The answer the OCR and the catalog gave alone."""
+        if self.ocr_candidates is None:
+            return self
+        return replace(self, candidates=self.ocr_candidates, ocr_candidates=None, memory_changed=False)
 
     @property
     def best(self) -> Candidate | None:
@@ -119,12 +126,26 @@ class Recognition:
             "memory": {
                 "changed": self.memory_changed,
                 "neighbours": [
-                    {"ref": n.ref, "article": n.article, "serial": n.serial, "similarity": round(n.similarity, 3)}
+                    {
+                        "entry_id": n.entry_id,
+                        "article": n.article,
+                        "serial": n.serial,
+                        "similarity": round(n.similarity, 3),
+                    }
                     for n in self.neighbours
                 ],
             },
             "timings_s": {k: round(v, 4) for k, v in self.timings.items()},
         }
+
+
+def _top(candidates: Sequence[Candidate]) -> str:
+    return candidates[0].marking if candidates else ""
+
+
+def _clear(candidates: Sequence[Candidate]) -> bool:
+    """The OCR read a catalog article clearly: no look-alike photo may override it."""
+    return bool(candidates) and bool(candidates[0].rows) and candidates[0].article_similarity >= CONFIDENT_SIMILARITY
 
 
 def _settled(candidates: Sequence[Candidate], history: list[str], views: int = SETTLED_AFTER) -> bool:
@@ -179,7 +200,7 @@ class Recognizer:
     def recognize(self, source: bytes | str | Path, exclude=None) -> Recognition:
         """Read one photo; raises PhotoError for input that is not a usable photo.
 
-        ``exclude(ref, article, serial)`` hides memory entries (leave-one-out evaluation).
+        ``exclude(entry_id, article, serial)`` hides memory entries (leave-one-out evaluation).
         """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -213,15 +234,17 @@ class Recognizer:
             history.append(candidates[0].marking if candidates else "")
             if _settled(candidates, history):
                 break
-        neighbours, changed = [], False
-        if self.memory is not None and self.embedder is not None and len(self.memory) and not is_sure(candidates):
+        neighbours, changed, ocr_candidates = [], False, None
+        if self.memory is not None and self.embedder is not None and len(self.memory) and not _clear(candidates):
             with timed(timings, "memory"):
                 neighbours = self.memory.search(self.embedder.embed(photo.image), exclude=exclude)
-                chosen = vote(neighbours)
-                if chosen is not None:
-                    candidates, changed = apply_memory(candidates, lines, self.index, chosen.article, chosen.share)
+                support = {skeleton(a): share for a, share in article_support(neighbours).items()}
+                if support:
+                    ocr_candidates = candidates
+                    candidates = read_marking(lines, self.index, memory=support)
+                    changed = _top(candidates) != _top(ocr_candidates)
         timings["total"] = time.perf_counter() - t0
-        return Recognition(candidates, lines, photo, timings, tried, neighbours, changed)
+        return Recognition(candidates, lines, photo, timings, tried, neighbours, changed, ocr_candidates)
 
     def _match(self, lines: list[TextLine], timings: dict[str, float]) -> list[Candidate]:
         with timed(timings, "match"):

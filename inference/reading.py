@@ -74,6 +74,7 @@ class Candidate:
     lines: list[TextLine] = field(default_factory=list)
     rank: float = 0.0  # what orders candidates: similarity, plus a bonus for a listed serial
     serial_support: float = 0.0  # how well the readings agree on the serial (0..1)
+    memory_share: float = 0.0  # the visual memory's support for the article (0..1)
 
     @property
     def marking(self) -> str:
@@ -95,6 +96,7 @@ class Candidate:
             "confidence": round(self.confidence, 3),
             "status": self.status,
             "serial_listed": self.serial_listed,
+            "memory_share": round(self.memory_share, 3),
             "rows": [r.to_dict() for r in self.rows],
         }
 
@@ -272,11 +274,26 @@ SERIAL_MIN_PLAUSIBILITY = 0.25
 LISTED_SERIAL_BONUS = 0.05
 
 
-def read_marking(lines: list[TextLine], index: CatalogIndex, limit: int = 5) -> list[Candidate]:
-    """Ranked candidates for the marking in ``lines``; raw text when nothing matches."""
+# The visual memory's support (a share, 0..1) adds at most this much to a
+# candidate's rank: enough to break ties and settle near misses, never to
+# outweigh a clear reading.
+MEMORY_WEIGHT = 0.2
+
+
+def read_marking(
+    lines: list[TextLine], index: CatalogIndex, limit: int = 5, memory: dict[str, float] | None = None
+) -> list[Candidate]:
+    """Ranked candidates for the marking in ``lines``; raw text when nothing matches.
+
+    ``memory`` maps catalog keys (``skeleton(article)``) to the visual memory's
+    support; a supported article is always considered, and gains rank when
+    its serial agrees with the catalog.
+    """
+    memory = memory or {}
     candidates: list[Candidate] = []
-    for evidence in find_articles(lines, index)[:limit]:
-        if evidence.similarity < ARTICLE_MIN_SIMILARITY:
+    evidences = find_articles(lines, index)
+    for evidence in evidences[:limit] + [e for e in evidences[limit:] if e.entry.key in memory]:
+        if evidence.similarity < ARTICLE_MIN_SIMILARITY and evidence.entry.key not in memory:
             continue
         serial, p, listed, serial_line = choose_serial(evidence, lines, index.serial_lengths)
         if p < SERIAL_MIN_PLAUSIBILITY:
@@ -294,12 +311,36 @@ def read_marking(lines: list[TextLine], index: CatalogIndex, limit: int = 5) -> 
         )
     known = {c.article for c in candidates}
     candidates += [c for c in articles_from_serials(lines, index) if c.article not in known]
+    if memory:
+        known = {skeleton(c.article) for c in candidates}
+        recalled = [_remembered(index.entries[k], lines) for k in memory if k in index.entries and k not in known]
+        # A recalled article without a serial read for it only fills a blank.
+        candidates += [c for c in recalled if c.serial or not candidates]
+        for c in candidates:
+            c.memory_share = memory.get(skeleton(c.article), 0.0)
+            if c.memory_share and (c.serial_listed or not c.serial):
+                c.rank = (c.rank or c.confidence) + MEMORY_WEIGHT * c.memory_share
     candidates.sort(key=lambda c: (-(c.rank or c.confidence), c.marking))
     if not candidates:
         raw = raw_reading(lines)
         if raw is not None:
             candidates.append(raw)
     return candidates
+
+
+# Confidence of a candidate that only the visual memory proposes.
+REMEMBERED_CONFIDENCE = 0.25
+
+
+def _remembered(entry: ArticleEntry, lines: list[TextLine]) -> Candidate:
+    """A candidate for an article the memory recalls but the OCR did not read:
+    with a serial the catalog lists for it, if one was read, else none."""
+    listed = [(ln.score, serial, ln) for ln in lines for serial in serials_in(ln.text) if serial in entry.serials]
+    if not listed:
+        return Candidate(entry.stamped, "", REMEMBERED_CONFIDENCE, 0.0, False, entry.rows)
+    score, serial, line = max(listed, key=lambda t: (t[0], t[1]))
+    rows = [r for r in entry.rows if r.serial == serial]
+    return Candidate(entry.stamped, serial, REMEMBERED_CONFIDENCE * score, 0.0, True, rows, [line])
 
 
 # A serial alone names its article only when few articles list it.
@@ -366,45 +407,3 @@ def raw_reading(lines: list[TextLine]) -> Candidate | None:
     line = max(plausible, key=lambda ln: (ln.score * min(len(ln.text), 16), ln.text))
     text = to_cyrillic(fold(line.text).strip())
     return Candidate(text, "", 0.3 * line.score, 0.0, False, [], [line])
-
-
-def apply_memory(
-    candidates: list[Candidate], lines: list[TextLine], index: CatalogIndex, article: str, share: float
-) -> tuple[list[Candidate], bool]:
-    """Let the visual memory's article vote decide a reading the OCR left unsure.
-
-    A clear OCR reading (an article read at ``CONFIDENT_SIMILARITY`` or better)
-    is never overridden. Otherwise the voted article, if in the catalog, goes
-    first, with the best serial the lines offer for it.
-    """
-    best = candidates[0] if candidates else None
-    if best is not None and best.rows and best.article_similarity >= CONFIDENT_SIMILARITY:
-        return candidates, False
-    entry = index.entries.get(skeleton(article))
-    if entry is None:
-        return candidates, False
-    existing = next((c for c in candidates if c.article == entry.stamped), None)
-    if existing is None:
-        existing = _candidate_from_memory(entry, lines, index, share)
-    reordered = [existing] + [c for c in candidates if c is not existing]
-    changed = best is None or reordered[0].marking != best.marking
-    return reordered, changed
-
-
-def _candidate_from_memory(entry: ArticleEntry, lines: list[TextLine], index: CatalogIndex, share: float) -> Candidate:
-    listed = entry.serials
-    lengths = _serial_lengths(listed, index.serial_lengths)
-    best: tuple[float, str, TextLine | None] = (0.0, "", None)
-    for line in lines:
-        if _is_article_fragment(line.text, entry.key):
-            continue
-        for serial in serials_in(line.text):
-            p = _serial_plausibility(serial, listed, lengths) * line.score
-            if p > best[0]:
-                best = (p, serial, line)
-    p, serial, line = best
-    if p < SERIAL_MIN_PLAUSIBILITY:
-        serial, line = "", None
-    rows = [r for r in entry.rows if serial and r.serial == serial] or entry.rows
-    used = [line] if line is not None else []
-    return Candidate(entry.stamped, serial, 0.5 * share, 0.0, serial in listed, rows, used, 0.5 * share, p)

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from inference.annotate import annotated_jpeg
 from inference.catalog import CatalogIndex
 from inference.photo import PhotoError
-from web import csrf
+from web import csrf, visual_memory
 from web.onec import outbox
 from web.recognition_pool import PoolBusy
 from web.storage import scans
@@ -100,17 +100,11 @@ async def create_scan(request: Request) -> Response:
 
 
 async def get_scan(request: Request) -> Response:
-    scan = await scans.find_scan(request.app.state.db, request.path_params["scan_id"])
-    if scan is None:
-        raise ApiError(404, "no such scan")
-    return JSONResponse(scan.to_dict())
+    return JSONResponse((await _scan(request)).to_dict())
 
 
 async def confirm_scan(request: Request) -> Response:
-    db = request.app.state.db
-    scan = await scans.find_scan(db, request.path_params["scan_id"])
-    if scan is None:
-        raise ApiError(404, "no such scan")
+    scan = await _scan(request)
     body = await _body(request)
     article = str(body.get("article") or scan.article).strip()
     serial = str(body.get("serial") if body.get("serial") is not None else scan.serial).strip()
@@ -118,18 +112,46 @@ async def confirm_scan(request: Request) -> Response:
         raise ApiError(400, "nothing to confirm: the scan has no article; send the corrected article")
     if len(article) > 64 or len(serial) > 32:
         raise ApiError(400, "article or serial too long")
-    confirmed = await scans.confirm_scan(
-        db, scan.id, current_user(request), article, serial, order_of(request, article, serial)
-    )
-    await queue_for_onec(request, confirmed)
-    return JSONResponse(confirmed.to_dict())
+    return JSONResponse((await confirm(request, scan, article, serial)).to_dict())
 
 
-async def queue_for_onec(request: Request, scan: scans.Scan) -> None:
-    """A confirmed scan goes to 1C's outbox when 1C is configured."""
-    if getattr(request.app.state, "onec", None) is not None:
+async def undo_confirmation(request: Request) -> Response:
+    scan = await _scan(request)
+    await _body(request)
+    return JSONResponse((await unconfirm(request, scan)).to_dict())
+
+
+async def confirm(request: Request, scan: scans.Scan, article: str, serial: str) -> scans.Scan:
+    """Record who confirmed what; queue it for 1C and keep the photo in the visual memory."""
+    state = request.app.state
+    order = order_of(request, article, serial)
+    confirmed = await scans.confirm_scan(state.db, scan.id, current_user(request), article, serial, order)
+    if getattr(state, "onec", None) is not None:
         photo_url = f"{str(request.base_url).rstrip('/')}/scans/{scan.id}/photo.jpg"
-        await outbox.enqueue(request.app.state.db, scan, photo_url)
+        await outbox.enqueue(state.db, confirmed, photo_url)
+    await visual_memory.remember_scan(state.db, state.pool, state.photos, confirmed)
+    return confirmed
+
+
+async def unconfirm(request: Request, scan: scans.Scan) -> scans.Scan:
+    """Undo a confirmation (its author or an admin): off the 1C queue and out of the visual memory."""
+    state = request.app.state
+    if scan.confirmed_at is None:
+        raise ApiError(409, "the scan is not confirmed")
+    user = request.state.user
+    if scan.confirmed_by != user.name and not user.is_admin:
+        raise ApiError(403, "only the person who confirmed the scan, or an admin, may undo it")
+    if not await outbox.withdraw(state.db, scan.id):
+        raise ApiError(409, "the identification was already sent to 1C: correct it in 1C")
+    await visual_memory.forget_scan(state.db, state.pool, scan.id)
+    return await scans.undo_confirmation(state.db, scan)
+
+
+async def _scan(request: Request) -> scans.Scan:
+    scan = await scans.find_scan(request.app.state.db, request.path_params["scan_id"])
+    if scan is None:
+        raise ApiError(404, "no such scan")
+    return scan
 
 
 def order_of(request: Request, article: str, serial: str) -> tuple[str, str]:

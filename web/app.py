@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from inference.catalog import CatalogIndex
-from web import api, csrf, pages, pwa
+from web import api, csrf, pages, pwa, visual_memory
 from web.auth import AuthMiddleware
 from web.config import Config
 from web.onec import outbox
@@ -41,15 +41,27 @@ def create_app(config: Config, engine=None) -> Starlette:
         db = await Database.open(config.database)
         rows = await db.catalog_rows()
         ocr = engine or RapidOcrEngine()
+        embedder = memory = None
+        if config.visual_memory:
+            from inference.embedder import DinoV2Embedder
+
+            embedder = DinoV2Embedder()
+            memory = await visual_memory.load(db, embedder)
         app.state.db = db
-        app.state.pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit)
+        app.state.pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder)
         onec_config = OnecConfig.load(config.data_dir)
         app.state.onec = OnecClient(onec_config) if onec_config else None
         sender = asyncio.create_task(outbox.run_forever(db, app.state.onec)) if app.state.onec else None
         syncer = None
         if onec_config and onec_config.sync_every_min > 0:
             syncer = asyncio.create_task(sync_on_schedule(app, onec_config.sync_every_min))
-        log.info("markscan ready: %d catalog rows, %s, 1C %s", len(rows), ocr.name, "on" if sender else "off")
+        log.info(
+            "markscan ready: %d catalog rows, %s, visual memory %s, 1C %s",
+            len(rows),
+            ocr.name,
+            f"of {len(memory)} photos" if memory is not None else "off",
+            "on" if sender else "off",
+        )
         try:
             yield
         finally:
@@ -69,8 +81,11 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/scans/{scan_id:int}", pages.scan_page),
         Route("/scans/{scan_id:int}/card", pages.scan_card),
         Route("/scans/{scan_id:int}/confirm", pages.confirm_scan, methods=["POST"]),
+        Route("/scans/{scan_id:int}/unconfirm", pages.undo_confirmation, methods=["POST"]),
+        Route("/scans/{scan_id:int}/looks-like", pages.looks_like),
         Route("/scans/{scan_id:int}/onec-retry", pages.onec_retry, methods=["POST"]),
         Route("/scans/{scan_id:int}/{kind:str}.jpg", pages.scan_image),
+        Route("/memory/{entry_id:int}.jpg", pages.memory_thumbnail),
         Route("/history", pages.history_page),
         Route("/history.{format:str}", pages.history_export),
         Route("/dock", pages.dock_page, methods=["GET", "POST"]),
@@ -87,6 +102,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/api/scans", api.list_scans, methods=["GET"]),
         Route("/api/scans/{scan_id:int}", api.get_scan),
         Route("/api/scans/{scan_id:int}/confirm", api.confirm_scan, methods=["POST"]),
+        Route("/api/scans/{scan_id:int}/unconfirm", api.undo_confirmation, methods=["POST"]),
         Route("/api/catalog/search", api.search_catalog),
         Route("/api/catalog/import", api.import_catalog, methods=["POST"]),
         Route("/api/openapi.json", lambda request: JSONResponse(OPENAPI)),

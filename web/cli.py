@@ -18,12 +18,20 @@ log = logging.getLogger("markscan")
 
 
 def _recognizer(args: argparse.Namespace):
+    """A recognizer for the CLI: the catalog it names, and the app's visual memory with ``--memory``."""
     from inference.catalog import CatalogIndex
     from inference.ocr import RapidOcrEngine
     from inference.pipeline import Recognizer
 
     rows = load_catalog_rows(args.catalog, args.data)
-    return Recognizer(RapidOcrEngine(), CatalogIndex(rows))
+    recognizer = Recognizer(RapidOcrEngine(), CatalogIndex(rows))
+    if getattr(args, "memory", None) is True:
+        from inference.embedder import DinoV2Embedder
+        from web import visual_memory
+
+        recognizer.embedder = DinoV2Embedder()
+        recognizer.memory = _with_database(args.data, lambda db: visual_memory.load(db, recognizer.embedder))
+    return recognizer
 
 
 def image_files(directory: Path) -> list[Path]:
@@ -90,7 +98,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from inference.photo import PhotoError
-    from inference.scoring import parse_yolo, score_reading
 
     directory = Path(args.directory)
     with open(directory / "labels.csv", encoding="utf-8") as f:
@@ -98,43 +105,44 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     recognizer = _recognizer(args)
     if args.memory == "leave-one-out":
         recognizer.embedder, recognizer.memory = _labelled_memory(directory, labels)
-    scores, latencies, misses = [], [], []
+    scores, plain_scores, latencies, memory_times, misses = [], [], [], [], []
     memory_changed = 0
-    for label in labels:
+    for number, label in enumerate(labels):
         path = directory / "images" / label["image_file"]
         truth = label["label_text"]
 
-        def exclude(ref: str, article: str, serial: str, name=label["image_file"], truth=truth) -> bool:
-            return ref == name or f"{article} {serial}".strip() == truth
+        def exclude(entry_id: int, article: str, serial: str, number=number, truth=truth) -> bool:
+            return entry_id == number or f"{article} {serial}".strip() == truth
 
         t = time.perf_counter()
         try:
             recognition = recognizer.recognize(path, exclude=exclude)
-            text, boxes = recognition.marking, recognition.yolo_boxes()
-            memory_changed += recognition.memory_changed
         except (PhotoError, OSError) as exc:
             log.warning("%s: %s", path.name, exc)
-            text, boxes = "", []
+            recognition = None
         latencies.append(time.perf_counter() - t)
-        score = score_reading(label["label_text"], parse_yolo(label["label"]), text, boxes)
+        score = _score(label, recognition)
         scores.append(score)
+        if args.memory:
+            plain_scores.append(_score(label, recognition and recognition.without_memory()))
+            memory_changed += bool(recognition and recognition.memory_changed)
+            memory_times.append(recognition.timings.get("memory", 0.0) if recognition else 0.0)
         if score.exact < 1:
-            misses.append((label["image_file"], label["label_text"], text))
+            misses.append((label["image_file"], truth, recognition.marking if recognition else ""))
     latencies.sort()
-    n = len(scores)
     summary = {
-        "n": n,
-        "score": _mean([s.score for s in scores]),
-        "iou": _mean([s.iou for s in scores]),
-        "char": _mean([s.char for s in scores]),
-        "exact": _mean([s.exact for s in scores]),
-        "exact_folded": _mean([s.exact_folded for s in scores]),
+        "n": len(scores),
+        **_means(scores),
         "p50_s": round(_percentile(latencies, 50), 3),
         "p95_s": round(_percentile(latencies, 95), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     if args.memory:
+        memory_times.sort()
         summary["memory_changed"] = memory_changed
+        summary["memory_added_p50_s"] = round(_percentile(memory_times, 50), 3)
+        summary["memory_added_p95_s"] = round(_percentile(memory_times, 95), 3)
+        summary["without_memory"] = _means(plain_scores)
     if args.json:
         print(json.dumps(summary))
     else:
@@ -142,11 +150,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             for name, truth, text in misses:
                 print(f"  {name}: expected {truth!r}, read {text!r}")
         print(
-            f"{n} photos  score {summary['score']:.4f}  (IoU {summary['iou']:.3f}, "
+            f"{summary['n']} photos  score {summary['score']:.4f}  (IoU {summary['iou']:.3f}, "
             f"char {summary['char']:.3f}, exact {summary['exact']:.3f}, "
             f"exact after folding look-alikes {summary['exact_folded']:.3f})\n"
             f"latency p50 {summary['p50_s']} s, p95 {summary['p95_s']} s; peak memory {summary['peak_rss_mb']} MB"
         )
+        if args.memory:
+            plain = summary["without_memory"]
+            print(
+                f"without memory: score {plain['score']:.4f}, exact {plain['exact']:.3f}; "
+                f"memory changed {memory_changed} answers, added p50 {summary['memory_added_p50_s']} s, "
+                f"p95 {summary['memory_added_p95_s']} s"
+            )
     return 0
 
 
@@ -158,14 +173,26 @@ def _labelled_memory(directory: Path, labels: list[dict]):
 
     embedder = DinoV2Embedder()
     memory = VisualMemory(embedder.dimension)
-    for label in labels:
+    for number, label in enumerate(labels):
         article, _, serial = label["label_text"].partition(" ")
         try:
             photo = load_photo(directory / "images" / label["image_file"])
         except (PhotoError, OSError):
             continue
-        memory.add(label["image_file"], embedder.embed(photo.image), article, serial)
+        memory.add(number, embedder.embed(photo.image), article, serial)
     return embedder, memory
+
+
+def _score(label: dict, recognition):
+    from inference.scoring import parse_yolo, score_reading
+
+    text, boxes = (recognition.marking, recognition.yolo_boxes()) if recognition else ("", [])
+    return score_reading(label["label_text"], parse_yolo(label["label"]), text, boxes)
+
+
+def _means(scores: list) -> dict[str, float]:
+    """The mean score and its parts."""
+    return {key: _mean([getattr(s, key) for s in scores]) for key in ("score", "iou", "char", "exact", "exact_folded")}
 
 
 def _mean(values: list[float]) -> float:
@@ -216,6 +243,40 @@ def seed_demo(data_dir: Path) -> str:
         (photos_dir / f"demo-{i + 1}.jpg").write_bytes(photo.jpeg)
     catalog = f"demo catalog of {added} rows written" if added else "catalog already present, left as it is"
     return f"{catalog}; demo photos in {photos_dir}"
+
+
+def cmd_memory_add(args: argparse.Namespace) -> int:
+    from inference.embedder import DinoV2Embedder
+    from web import visual_memory
+    from web.storage.photos import LocalPhotoStore
+
+    directory = Path(args.directory)
+    if not (directory / "labels.csv").is_file() or not (directory / "images").is_dir():
+        print(f"{directory}: expected images/ and labels.csv (image_file, label_text)", file=sys.stderr)
+        return 2
+    embedder = DinoV2Embedder()
+    photos = LocalPhotoStore(Path(args.data) / "photos")
+    added, problems = _with_database(args.data, lambda db: visual_memory.seed_folder(db, embedder, photos, directory))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{added} photos added to the visual memory ({len(problems)} skipped)")
+    return 0
+
+
+def cmd_memory_stats(args: argparse.Namespace) -> int:
+    from web.storage import memory
+
+    stats = _with_database(args.data, memory.stats)
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False))
+    elif not stats["embedders"]:
+        print("the visual memory is empty")
+    for e in [] if args.json else stats["embedders"]:
+        print(
+            f"{e['entries']} photos of {e['articles']} articles ({e['from_scans']} confirmed scans, "
+            f"{e['seeded']} seeded), {e['oldest'][:10]} to {e['newest'][:10]}; embedder: {e['embedder']}"
+        )
+    return 0
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
@@ -335,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recognize", help="read photos, print JSON")
     p.add_argument("photos", nargs="+")
     p.add_argument("--annotate", metavar="DIR", help="also write annotated JPEGs here")
+    p.add_argument("--memory", action="store_true", help="with the app's visual memory of confirmed photos")
     with_catalog(p)
     p.set_defaults(func=cmd_recognize)
 
@@ -397,6 +459,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--merge", action="store_true", help="add new rows instead of replacing the catalog")
     p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
     p.set_defaults(func=cmd_catalog_import)
+
+    p = sub.add_parser("memory", help="the visual memory of confirmed photos")
+    memory = p.add_subparsers(dest="memory_command", required=True)
+    p = memory.add_parser("add", help="remember the photos of a labelled folder (images/ + labels.csv)")
+    p.add_argument("directory")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_memory_add)
+    p = memory.add_parser("stats", help="what the visual memory holds")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_memory_stats)
     return parser
 
 

@@ -17,6 +17,7 @@ class Config:
     queue_limit: int = 16  # photos waiting for a worker before we answer 503
     max_upload_bytes: int = 25 * 1024 * 1024
     secure_cookies: bool = False  # set behind HTTPS (Caddy): the session cookie is then Secure
+    visual_memory: bool = True  # remember confirmed photos and use them in recognition
 
     @property
     def database(self) -> Path:
@@ -41,6 +42,7 @@ class Config:
             "queue_limit": int(env.get("MARKSCAN_QUEUE_LIMIT", 16)),
             "max_upload_bytes": int(env.get("MARKSCAN_MAX_UPLOAD_MB", 25)) * 1024 * 1024,
             "secure_cookies": env.get("MARKSCAN_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            "visual_memory": env.get("MARKSCAN_VISUAL_MEMORY", "1") not in ("0", "false", "no"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

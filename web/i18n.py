@@ -68,6 +68,13 @@ EN: dict[str, str] = {
     "Номер": "Serial",
     "Сохранить исправление": "Save the correction",
     "Укажите артикул.": "Enter the article.",
+    "Отменить подтверждение": "Undo the confirmation",
+    "Отменить подтверждение может только тот, кто подтвердил, или администратор.": (
+        "Only the person who confirmed, or an admin, may undo the confirmation."
+    ),
+    "Подтверждение уже передано в 1С — исправьте запись в 1С.": "The confirmation is already in 1C: correct it there.",
+    "Похоже на": "Looks like",
+    "Артикул подсказали похожие подтверждённые детали.": "Similar confirmed parts suggested the article.",
     "уверенно": "sure",
     "проверьте": "please check",
     "не найдено": "not found",

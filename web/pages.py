@@ -10,10 +10,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from inference.photo import PhotoError
 from web import api, csrf, export, i18n
 from web.onec import outbox
 from web.onec.client import OnecError
 from web.onec.sync import sync_into_app
+from web.recognition_pool import PoolBusy
+from web.storage import memory as memory_entries
 from web.storage import scans, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -129,11 +132,46 @@ async def confirm_scan(request: Request) -> Response:
     if not article:
         error = i18n.translate(request, "Укажите артикул.")
         return render(request, "scan_card.html", {"scan": scan, "error": error}, 400)
-    user = request.state.user.name
-    order = api.order_of(request, article, serial)
-    confirmed = await scans.confirm_scan(request.app.state.db, scan.id, user, article, serial, order)
-    await api.queue_for_onec(request, confirmed)
+    confirmed = await api.confirm(request, scan, article, serial)
     return render(request, "scan_card.html", {"scan": confirmed, **await _onec_states(request, [scan.id])})
+
+
+async def undo_confirmation(request: Request) -> Response:
+    scan = await _scan_or_404(request)
+    await csrf.checked_form(request)
+    error = None
+    try:
+        if scan.confirmed_at is not None:  # undone already (another tab): nothing to do
+            scan = await api.unconfirm(request, scan)
+    except api.ApiError as exc:
+        error = i18n.translate(request, UNDO_REFUSALS.get(exc.status, exc.message))
+    # A refusal is shown in the card (HTMX swaps only 2xx answers in).
+    return render(request, "scan_card.html", {"scan": scan, "error": error, **await _onec_states(request, [scan.id])})
+
+
+UNDO_REFUSALS = {
+    403: "Отменить подтверждение может только тот, кто подтвердил, или администратор.",
+    409: "Подтверждение уже передано в 1С — исправьте запись в 1С.",
+}
+
+
+async def looks_like(request: Request) -> Response:
+    """The confirmed photos nearest this scan's photo (a fragment the result card loads)."""
+    scan = await _scan_or_404(request)
+    pool = request.app.state.pool
+    try:
+        neighbours = await pool.looks_like(request.app.state.photos.read(scan.photo_key))
+    except (PhotoError, OSError, PoolBusy):
+        neighbours = []
+    return render(request, "looks_like.html", {"scan": scan, "neighbours": neighbours})
+
+
+async def memory_thumbnail(request: Request) -> Response:
+    entry = await memory_entries.find_entry(request.app.state.db, request.path_params["entry_id"])
+    if entry is None:
+        raise api.ApiError(404, "no such memory entry")
+    data = request.app.state.photos.read(entry.thumbnail_key)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
 async def scan_image(request: Request) -> Response:

@@ -11,8 +11,13 @@ import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from inference.catalog import CatalogIndex
+from inference.embedder import Embedder
+from inference.memory import Neighbour, VisualMemory
 from inference.ocr import OcrEngine
+from inference.photo import load_photo, thumbnail_jpeg
 from inference.pipeline import Recognition, Recognizer
 
 
@@ -21,22 +26,62 @@ class PoolBusy(RuntimeError):
 
 
 class RecognitionPool:
-    def __init__(self, engine: OcrEngine, index: CatalogIndex, workers: int, queue_limit: int):
-        self.recognizer = Recognizer(engine, index)
+    """The OCR, the catalog and the visual memory (with its embedder, when on), behind one queue."""
+
+    def __init__(
+        self,
+        engine: OcrEngine,
+        index: CatalogIndex,
+        workers: int,
+        queue_limit: int,
+        memory: VisualMemory | None = None,
+        embedder: Embedder | None = None,
+    ):
+        self.recognizer = Recognizer(engine, index, memory=memory, embedder=embedder)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recognize")
         self._slots = threading.BoundedSemaphore(workers + queue_limit)
 
     def replace_catalog(self, index: CatalogIndex) -> None:
         """Use a new catalog for photos from now on (readings in flight keep the old one)."""
-        self.recognizer = Recognizer(self.recognizer.engine, index, self.recognizer.plan)
+        old = self.recognizer
+        self.recognizer = Recognizer(old.engine, index, old.plan, old.memory, old.embedder)
+
+    @property
+    def memory(self) -> VisualMemory | None:
+        return self.recognizer.memory
+
+    @property
+    def embedder(self) -> Embedder | None:
+        return self.recognizer.embedder
 
     async def recognize(self, photo: bytes) -> Recognition:
+        return await self._run(self.recognizer.recognize, photo)
+
+    async def embed(self, photo: bytes) -> tuple[np.ndarray, bytes]:
+        """The photo's embedding and a thumbnail to show it by (PhotoError for what is not a photo)."""
+        embedder = self.embedder
+        if embedder is None:
+            raise RuntimeError("the visual memory is off")
+
+        def work() -> tuple[np.ndarray, bytes]:
+            loaded = load_photo(photo)
+            return embedder.embed(loaded.image), thumbnail_jpeg(loaded)
+
+        return await self._run(work)
+
+    async def looks_like(self, photo: bytes, k: int = 4) -> list[Neighbour]:
+        """The confirmed photos nearest this one."""
+        memory, embedder = self.memory, self.embedder
+        if memory is None or embedder is None or not len(memory):
+            return []
+        vector = await self._run(lambda: embedder.embed(load_photo(photo).image))
+        return memory.search(vector, k=k)
+
+    async def _run(self, work, *args):
         if not self._slots.acquire(blocking=False):
             raise PoolBusy("recognition queue is full")
-        recognizer = self.recognizer
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, recognizer.recognize, photo)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
         finally:
             self._slots.release()
 

@@ -67,6 +67,17 @@ async def enqueue(db: Database, scan: Scan, photo_url: str) -> None:
     await db.connection.commit()
 
 
+async def withdraw(db: Database, scan_id: int) -> bool:
+    """Take a scan off the queue; False when it was already sent to 1C (and stays there)."""
+    async with db.connection.execute("SELECT state FROM onec_outbox WHERE scan_id = ?", (scan_id,)) as cur:
+        row = await cur.fetchone()
+    if row is not None and row[0] == "sent":
+        return False
+    await db.connection.execute("DELETE FROM onec_outbox WHERE scan_id = ? AND state != 'sent'", (scan_id,))
+    await db.connection.commit()
+    return True
+
+
 async def retry_now(db: Database, scan_id: int) -> None:
     """An admin's retry: the row is due at once, whatever its state was (unless sent)."""
     await db.connection.execute(

@@ -71,6 +71,17 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scans_marking ON scans (marking);
+CREATE TABLE IF NOT EXISTS memory_entries (
+    id INTEGER PRIMARY KEY,
+    scan_id INTEGER UNIQUE REFERENCES scans (id),
+    source TEXT NOT NULL,
+    article TEXT NOT NULL,
+    serial TEXT NOT NULL DEFAULT '',
+    thumbnail_key TEXT NOT NULL,
+    embedder TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
 
 _ROW_COLUMNS = "article, serial, part_name, order_number, station_unit"

@@ -155,6 +155,17 @@ async def confirm_scan(
     return await find_scan(db, scan_id)
 
 
+async def undo_confirmation(db: Database, scan: Scan) -> Scan | None:
+    """Back to awaiting confirmation, with the order the reading pointed to."""
+    await db.connection.execute(
+        "UPDATE scans SET confirmed_at = NULL, confirmed_by = NULL, confirmed_article = NULL,"
+        " confirmed_serial = NULL, order_number = ?, station_unit = ? WHERE id = ?",
+        (*_order_of(scan.reading), scan.id),
+    )
+    await db.connection.commit()
+    return await find_scan(db, scan.id)
+
+
 async def list_scans(
     db: Database,
     query: str = "",

@@ -1,0 +1,120 @@
+"""The visual memory in the app and the CLI: confirmations fill it, undoing empties it, it survives restarts."""
+
+import asyncio
+import concurrent.futures
+import csv
+import re
+
+import pytest
+from conftest import make_client
+
+from web.cli import main
+from web.demo import render_marking
+from web.storage import memory as memory_entries
+from web.storage.database import Database
+
+
+@pytest.fixture(scope="module")
+def marking(rows):
+    row = next(r for r in rows if r.serial and r.article.split()[0].count("-") == 2)
+    return f"{row.article.split()[0]} {row.serial}"
+
+
+def stats(data_dir) -> dict:
+    async def read():
+        db = await Database.open(data_dir / "markscan.db")
+        try:
+            return await memory_entries.stats(db)
+        finally:
+            await db.close()
+
+    # In a thread of its own: a browser test may already run an event loop here.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
+
+
+def entries(data_dir) -> int:
+    return sum(e["entries"] for e in stats(data_dir)["embedders"])
+
+
+def scan_photo(client, photo: bytes, key: str) -> dict:
+    response = client.post("/api/scans", files={"photo": ("p.jpg", photo, "image/jpeg")}, data={"idempotency_key": key})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_confirmed_scans_are_remembered_across_restarts_and_forgotten_when_undone(app_data, ocr_engine, marking):
+    data_dir, tokens = app_data
+    before = entries(data_dir)
+    with make_client(data_dir, ocr_engine) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        first = scan_photo(client, render_marking(marking, seed=31).jpeg, "memory-key-0001")
+        second = scan_photo(client, render_marking(marking, seed=32).jpeg, "memory-key-0002")
+        for scan in (first, second):
+            assert client.post(f"/api/scans/{scan['id']}/confirm", json={}).status_code == 200
+        assert entries(data_dir) == before + 2
+        assert len(client.app.state.pool.memory) == before + 2
+
+    with make_client(data_dir, ocr_engine) as client:  # a restart: the memory is read back
+        client.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        assert len(client.app.state.pool.memory) == before + 2
+        third = scan_photo(client, render_marking(marking, seed=33).jpeg, "memory-key-0003")
+        fragment = client.get(f"/scans/{third['id']}/looks-like").text
+        thumbnails = re.findall(r'src="(/memory/\d+\.jpg)"', fragment)
+        assert thumbnails and marking in fragment
+        image = client.get(thumbnails[0])
+        assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
+
+        undone = client.post(f"/api/scans/{first['id']}/unconfirm", json={})
+        assert undone.status_code == 200 and undone.json()["status"] == "awaiting confirmation"
+        assert client.post(f"/api/scans/{first['id']}/unconfirm", json={}).status_code == 409
+        assert len(client.app.state.pool.memory) == before + 1
+
+    assert entries(data_dir) == before + 1
+    with make_client(data_dir, ocr_engine) as client:
+        assert len(client.app.state.pool.memory) == before + 1
+
+
+def test_a_correction_replaces_the_scans_memory_entry(admin_client, app_data, marking):
+    data_dir, _ = app_data
+    scan = scan_photo(admin_client, render_marking(marking, seed=41).jpeg, "memory-key-0041")
+    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    count = entries(data_dir)
+    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "424242"})
+    assert entries(data_dir) == count
+    assert (marking.split()[0], "424242") in admin_client.app.state.pool.memory.labels()
+
+
+def test_only_the_confirmer_or_an_admin_may_undo(admin_client, app_data, ocr_engine, marking):
+    data_dir, tokens = app_data
+    scan = scan_photo(admin_client, render_marking(marking, seed=51).jpeg, "memory-key-0051")
+    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    with make_client(data_dir, ocr_engine) as operator:
+        operator.headers["Authorization"] = f"Bearer {tokens['operator']}"
+        refused = operator.post(f"/api/scans/{scan['id']}/unconfirm", json={})
+        assert refused.status_code == 403 and "admin" in refused.json()["error"]
+
+
+def test_memory_add_and_stats_from_the_cli(tmp_path, rows, capsys):
+    folder = tmp_path / "labelled"
+    (folder / "images").mkdir(parents=True)
+    labelled = list({r.article: r for r in rows if r.serial}.values())[:3]  # three articles
+    with open(folder / "labels.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["image_file", "label_text"])
+        for i, row in enumerate(labelled):
+            marking = f"{row.article.split()[0]} {row.serial}"
+            (folder / "images" / f"{i}.jpg").write_bytes(render_marking(marking, seed=60 + i).jpeg)
+            writer.writerow([f"{i}.jpg", marking])
+        writer.writerow(["broken.jpg", "X-1 2"])
+    (folder / "images" / "broken.jpg").write_bytes(b"not a photo")
+    data = str(tmp_path / "data")
+
+    assert main(["memory", "add", str(folder), "--data", data]) == 0
+    out = capsys.readouterr()
+    assert "3 photos added" in out.out and "broken.jpg" in out.err
+    assert main(["memory", "add", str(folder), "--data", data]) == 0  # the same photos again: stored once
+    assert "0 photos added" in capsys.readouterr().out
+    assert main(["memory", "stats", "--data", data]) == 0
+    assert "3 photos of 3 articles (0 confirmed scans, 3 seeded)" in capsys.readouterr().out
+    assert main(["memory", "add", str(tmp_path), "--data", data]) == 2  # not a labelled folder
