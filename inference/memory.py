@@ -6,15 +6,13 @@ similarity; the support is one more piece of evidence in the reading, never
 the last word: one entry alone supports nothing.
 
 Search is exact (every entry compared) while the memory is small; from
-``ANN_FROM`` entries an inverted-file index (faiss IVF) answers instead,
-comparing only the entries in the clusters nearest the query. Vectors are
-kept as 16-bit floats: 768 bytes an entry. ``scripts/bench_memory.py``
-measured the crossover and the cost at 1,000,000 entries.
+``ANN_FROM`` entries a faiss HNSW graph answers instead. Vectors are kept as
+16-bit floats (768 bytes an entry). ``scripts/bench_memory.py`` measured the
+crossover, recall and cost up to 1,000,000 entries.
 """
 
 from __future__ import annotations
 
-import math
 import sys
 import threading
 from collections import defaultdict
@@ -27,8 +25,10 @@ import numpy as np
 NEIGHBOURS = 10
 MIN_SIMILARITY = 0.5  # below this a neighbour does not vote
 MIN_VOTERS = 2  # an article needs this many agreeing neighbours
-ANN_FROM = 50_000  # entries from which the approximate index answers
-PROBES = 16  # clusters an approximate search looks in
+ANN_FROM = 50_000  # entries from which the HNSW graph answers instead of exact search
+HNSW_LINKS = 32  # graph degree (M); 16 measured far lower recall on photo embeddings
+HNSW_BUILD_DEPTH = 64  # efConstruction
+HNSW_SEARCH_DEPTH = 64  # efSearch
 
 Exclude = Callable[[int, str, str], bool]  # (entry id, article, serial) -> hide this entry?
 
@@ -41,38 +41,32 @@ class Neighbour:
     similarity: float
 
 
-def _exact_index(dimension: int) -> faiss.Index:
-    store = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-    return faiss.IndexIDMap2(store)
-
-
-def _approximate_index(dimension: int, vectors: np.ndarray, ids: np.ndarray) -> faiss.Index:
-    """IVF over fp16 codes: about 4·√n clusters (and 39 training vectors for each, as faiss asks)."""
-    clusters = max(1, min(int(4 * math.sqrt(len(vectors))), len(vectors) // 39))
-    coarse = faiss.IndexFlatIP(dimension)
-    index = faiss.IndexIVFScalarQuantizer(
-        coarse, dimension, clusters, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-    )
-    enough = 64 * clusters
-    sample = (
-        vectors
-        if len(vectors) <= enough
-        else vectors[np.random.default_rng(0).choice(len(vectors), enough, replace=False)]
-    )
-    index.train(sample)
-    index.add_with_ids(vectors, ids)
-    index.nprobe = PROBES
+def _new_index(dimension: int, approximate: bool) -> faiss.Index:
+    fp16 = faiss.ScalarQuantizer.QT_fp16
+    if not approximate:
+        return faiss.IndexScalarQuantizer(dimension, fp16, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexHNSWSQ(dimension, fp16, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_BUILD_DEPTH
+    index.hnsw.efSearch = HNSW_SEARCH_DEPTH
     return index
 
 
 class VisualMemory:
-    """Embeddings of confirmed photos by entry id; thread-safe."""
+    """Embeddings of confirmed photos by entry id; thread-safe.
+
+    faiss numbers the vectors 0, 1, 2...; a removed or replaced entry leaves
+    a dead slot that searches skip, and the index is rebuilt without them
+    once a fifth of the slots are dead.
+    """
 
     def __init__(self, dimension: int = 384, ann_from: int = ANN_FROM):
         self.dimension = dimension
         self.ann_from = ann_from
-        self._index = _exact_index(dimension)
+        self._index = _new_index(dimension, approximate=False)
+        self._entry_at: list[int] = []  # slot -> entry id, -1 when dead
+        self._slot_of: dict[int, int] = {}
         self._labels: dict[int, tuple[str, str]] = {}  # entry id -> (article, serial)
+        self._search_parameters = None  # skip dead slots; made again when slots die
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -80,7 +74,7 @@ class VisualMemory:
 
     @property
     def approximate(self) -> bool:
-        return isinstance(self._index, faiss.IndexIVF)
+        return isinstance(self._index, faiss.IndexHNSW)
 
     def labels(self) -> Iterable[tuple[str, str]]:
         return list(self._labels.values())
@@ -89,28 +83,63 @@ class VisualMemory:
         self.add_many([entry_id], vector[None], [(article, serial)])
 
     def add_many(self, ids: list[int], vectors: np.ndarray, labels: list[tuple[str, str]]) -> None:
-        """Add (or replace) entries; builds the approximate index once the memory is large enough."""
-        ids_array = np.asarray(ids, dtype=np.int64)
+        """Add (or replace) entries; switches to the HNSW graph once the memory is large enough."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         with self._lock:
-            self._index.remove_ids(ids_array)
-            self._index.add_with_ids(vectors, ids_array)
-            for entry_id, (article, serial) in zip(ids, labels, strict=True):
+            for entry_id in ids:
+                self._kill(entry_id)
+            first = len(self._entry_at)
+            self._index.add(vectors)
+            for offset, (entry_id, (article, serial)) in enumerate(zip(ids, labels, strict=True)):
+                self._entry_at.append(entry_id)
+                self._slot_of[entry_id] = first + offset
                 self._labels[entry_id] = (sys.intern(article), serial)
-            if not self.approximate and len(self._labels) >= self.ann_from:
-                self._index = self._rebuilt_approximate()
-
-    def _rebuilt_approximate(self) -> faiss.Index:
-        ids = faiss.vector_to_array(self._index.id_map)
-        vectors = self._index.index.reconstruct_n(0, self._index.ntotal)
-        return _approximate_index(self.dimension, vectors, ids)
+            self._maybe_rebuild()
 
     def remove(self, entry_id: int) -> bool:
         with self._lock:
-            if self._labels.pop(entry_id, None) is None:
+            if entry_id not in self._labels:
                 return False
-            self._index.remove_ids(np.array([entry_id], dtype=np.int64))
+            self._kill(entry_id)
+            self._maybe_rebuild()
             return True
+
+    def _kill(self, entry_id: int) -> None:
+        slot = self._slot_of.pop(entry_id, None)
+        if slot is not None:
+            self._entry_at[slot] = -1
+            del self._labels[entry_id]
+            self._search_parameters = None
+
+    def _maybe_rebuild(self) -> None:
+        """Compact away dead slots, and move to the HNSW graph (or back) as the size asks."""
+        live = len(self._labels)
+        dead = len(self._entry_at) - live
+        approximate = live >= self.ann_from
+        if approximate == self.approximate and dead <= max(64, live // 5):
+            return
+        slots = [slot for slot, entry_id in enumerate(self._entry_at) if entry_id >= 0]
+        vectors = np.vstack([self._index.reconstruct(slot)[None] for slot in slots]) if slots else None
+        self._index = _new_index(self.dimension, approximate)
+        if vectors is not None:
+            self._index.add(vectors)
+        self._entry_at = [self._entry_at[slot] for slot in slots]
+        self._slot_of = {entry_id: slot for slot, entry_id in enumerate(self._entry_at)}
+        self._search_parameters = None
+
+    def _parameters(self):
+        """faiss search parameters that leave out dead slots (and set the HNSW search depth)."""
+        if self._search_parameters is None:
+            dead = np.array([slot for slot, e in enumerate(self._entry_at) if e < 0], dtype=np.int64)
+            keep = faiss.IDSelectorNot(faiss.IDSelectorBatch(dead)) if len(dead) else None
+            if self.approximate:
+                parameters = faiss.SearchParametersHNSW(efSearch=HNSW_SEARCH_DEPTH)
+            else:
+                parameters = faiss.SearchParameters()
+            if keep is not None:
+                parameters.sel = keep
+            self._search_parameters = (parameters, keep)  # the selector must live as long as the parameters
+        return self._search_parameters[0]
 
     def search(self, vector: np.ndarray, k: int = NEIGHBOURS, exclude: Exclude | None = None) -> list[Neighbour]:
         """The ``k`` most similar entries (cosine), skipping those ``exclude`` hides."""
@@ -118,16 +147,16 @@ class VisualMemory:
         asked = k
         while True:
             with self._lock:
-                total = len(self._labels)
-                similarities, ids = self._index.search(query, min(asked, total)) if total else ([[]], [[]])
-                found = [
-                    Neighbour(int(i), *self._labels[int(i)], float(s))
-                    for s, i in zip(similarities[0], ids[0], strict=True)
-                    if i >= 0 and int(i) in self._labels
-                ]
+                live = len(self._labels)
+                found: list[Neighbour] = []
+                if live:
+                    similarities, hits = self._index.search(query, min(live, asked), params=self._parameters())
+                    for similarity, slot in zip(similarities[0], hits[0], strict=True):
+                        if slot >= 0 and (entry_id := self._entry_at[slot]) >= 0:
+                            found.append(Neighbour(entry_id, *self._labels[entry_id], float(similarity)))
             if exclude is not None:
                 found = [n for n in found if not exclude(n.entry_id, n.article, n.serial)]
-            if len(found) >= k or asked >= total:
+            if len(found) >= k or asked >= live:
                 return found[:k]
             asked *= 4
 

@@ -107,6 +107,32 @@ def test_photo_to_result_to_confirm_to_history(page, server, tmp_path):
     assert "подтверждено" in first.inner_text()
 
 
+def new_result(page, photo: str) -> None:
+    """Choose a photo and wait for its result card (not the one shown before)."""
+    shown = page.evaluate("document.querySelector('#result .card')?.id || ''")
+    page.set_input_files("input[data-gallery-input]", photo)
+    wait_until(page, f"(document.querySelector('#result .card')?.id || '{shown}') !== '{shown}'", 60)
+
+
+def test_looks_like_thumbnails_and_undoing_a_confirmation(page, tmp_path, rows):
+    row = next(r for r in rows if r.serial and r.article.split()[0].count("-") == 2)
+    marking = f"{row.article.split()[0]} {row.serial}"
+    for seed in (21, 22):  # two confirmed photos of the part: memory needs two to vote
+        new_result(page, photo_file(tmp_path, marking, seed))
+        page.locator("#result .card [data-confirm]").click()
+        page.locator("#result [data-status]", has_text="подтверждено").wait_for(timeout=10_000)
+    new_result(page, photo_file(tmp_path, marking, 23))
+    thumbnail = page.locator("#result .looks-like [data-neighbour] img").first
+    thumbnail.wait_for(timeout=60_000)
+    wait_until(page, "[...document.querySelectorAll('.looks-like img')].every(i => i.naturalWidth > 0)", 10)
+    assert marking in page.locator("#result .looks-like").inner_text()
+    page.locator("#result .card [data-confirm]").click()
+    page.locator("#result [data-status]", has_text="подтверждено").wait_for(timeout=10_000)
+    page.locator("#result [data-undo]").click()
+    page.locator("#result [data-status]", has_text="ожидает подтверждения").wait_for(timeout=10_000)
+    assert page.locator("#result [data-undo]").count() == 0
+
+
 def test_manifest_and_service_worker(page):
     manifest = page.request.get("/manifest.webmanifest").json()
     assert manifest["display"] == "standalone" and manifest["start_url"] == "/"

@@ -50,6 +50,18 @@ def test_the_approximate_index_finds_what_exact_search_finds():
     assert approximate.remove(7) and 7 not in {n.entry_id for n in approximate.search(vectors[7])}
 
 
+def test_removed_and_replaced_entries_never_come_back():
+    memory = VisualMemory()
+    vectors = [unit(200 + i) for i in range(300)]
+    memory.add_many(list(range(300)), np.stack(vectors), [("A", str(i)) for i in range(300)])
+    for i in range(0, 300, 2):  # half of them: the index is compacted on the way
+        assert memory.remove(i)
+    memory.add(1, vectors[0], "B", "new")  # entry 1 now looks like entry 0 did
+    assert len(memory) == 150
+    assert memory.search(vectors[0], k=1)[0] == Neighbour(1, "B", "new", pytest.approx(1.0, abs=1e-3))
+    assert all(n.entry_id % 2 == 1 for n in memory.search(vectors[2], k=150))
+
+
 def test_one_neighbour_alone_supports_nothing():
     assert article_support([Neighbour(1, "195-30-1286", "1", 0.95)]) == {}
     two = [Neighbour(1, "195-30-1286", "1", 0.9), Neighbour(2, "195-30-1286", "2", 0.8)]

@@ -76,3 +76,16 @@ def test_annotated_jpeg_is_a_jpeg(recognizer):
 def test_not_an_image_raises_photo_error(recognizer):
     with pytest.raises(PhotoError):
         recognizer.recognize(b"GIF89a but not really")
+
+
+def test_an_empty_memory_changes_nothing(recognizer, rows):
+    from inference.embedder import DinoV2Embedder
+    from inference.memory import VisualMemory
+
+    row = _stamped_serial(rows)
+    photo = render_marking(f"{row.article.split()[0]} {row.serial}", seed=9).jpeg
+    with_memory = Recognizer(recognizer.engine, recognizer.index, memory=VisualMemory(), embedder=DinoV2Embedder())
+    plain, remembered = recognizer.recognize(photo).to_dict(), with_memory.recognize(photo).to_dict()
+    for result in (plain, remembered):
+        del result["timings_s"]
+    assert remembered == plain

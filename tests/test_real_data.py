@@ -8,6 +8,7 @@ import csv
 import json
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from conftest import REAL_ORDERS, REAL_PHOTOS, needs_real_data
@@ -71,3 +72,27 @@ def test_evaluate_on_all_real_photos():
     assert figures["n"] == 113
     assert figures["score"] >= 0.78
     assert figures["exact"] >= 0.55
+
+
+def test_memory_leave_one_out_on_a_few_real_photos(tmp_path):
+    """The photos of the three most photographed articles: memory never lowers the score or exact match."""
+    with open(REAL_PHOTOS / "labels.csv", encoding="utf-8") as f:
+        labels = list(csv.DictReader(f))
+    articles = Counter(label["label_text"].split()[0] for label in labels)
+    frequent = {article for article, _ in articles.most_common(3)}
+    chosen = [label for label in labels if label["label_text"].split()[0] in frequent][:18]
+    (tmp_path / "images").mkdir()
+    for label in chosen:
+        (tmp_path / "images" / label["image_file"]).symlink_to(REAL_PHOTOS / "images" / label["image_file"])
+    with open(tmp_path / "labels.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(chosen[0]))
+        writer.writeheader()
+        writer.writerows(chosen)
+    command = ["evaluate", str(tmp_path), "--catalog", str(REAL_ORDERS), "--memory", "leave-one-out", "--json"]
+    result = subprocess.run([sys.executable, "-m", "web.cli", *command], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["n"] == len(chosen)
+    assert figures["score"] >= figures["without_memory"]["score"]
+    assert figures["exact"] >= figures["without_memory"]["exact"]
+    assert 0 <= figures["memory_changed"] <= len(chosen)

@@ -70,6 +70,18 @@ OPENAPI = {
                 "responses": {"200": {"description": "the confirmed scan", **_SCAN}, "400": _ERROR, "404": _ERROR},
             }
         },
+        "/api/scans/{scan_id}/unconfirm": {
+            "post": {
+                "summary": "Undo a confirmation (its author or an admin); the photo leaves the visual memory",
+                "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {"description": "the scan, awaiting confirmation again", **_SCAN},
+                    "403": _ERROR,
+                    "404": _ERROR,
+                    "409": _ERROR,
+                },
+            }
+        },
         "/api/catalog/search": {
             "get": {
                 "summary": "Catalog articles like q (OCR-aware)",
