@@ -28,7 +28,7 @@ MIN_VOTERS = 2  # an article needs this many agreeing neighbours
 ANN_FROM = 50_000  # entries from which the HNSW graph answers instead of exact search
 HNSW_LINKS = 32  # graph degree (M); 16 measured far lower recall on photo embeddings
 HNSW_BUILD_DEPTH = 64  # efConstruction
-HNSW_SEARCH_DEPTH = 64  # efSearch
+HNSW_SEARCH_DEPTH = 256  # efSearch: recall@10 0.86 at 64, 0.95 at 256 on 200,000 entries
 
 Exclude = Callable[[int, str, str], bool]  # (entry id, article, serial) -> hide this entry?
 

@@ -311,12 +311,12 @@ def read_marking(
         )
     known = {c.article for c in candidates}
     candidates += [c for c in articles_from_serials(lines, index) if c.article not in known]
+    recalled: list[Candidate] = []
     if memory:
         known = {skeleton(c.article) for c in candidates}
         recalled = [_remembered(index.entries[k], lines) for k in memory if k in index.entries and k not in known]
-        # A recalled article without a serial read for it only fills a blank.
-        candidates += [c for c in recalled if c.serial or not candidates]
-        for c in candidates:
+        candidates += [c for c in recalled if c.serial]  # the catalog lists a serial read on the photo for it
+        for c in candidates + recalled:
             c.memory_share = memory.get(skeleton(c.article), 0.0)
             if c.memory_share and (c.serial_listed or not c.serial):
                 c.rank = (c.rank or c.confidence) + MEMORY_WEIGHT * c.memory_share
@@ -325,6 +325,9 @@ def read_marking(
         raw = raw_reading(lines)
         if raw is not None:
             candidates.append(raw)
+    # A recalled article with no serial read for it comes after whatever was read:
+    # first only when nothing marking-like was read at all.
+    candidates += sorted((c for c in recalled if not c.serial), key=lambda c: (-c.rank, c.marking))
     return candidates
 
 

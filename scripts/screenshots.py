@@ -6,6 +6,7 @@ python scripts/screenshots.py     (needs Debian's chromium)
 from __future__ import annotations
 
 import asyncio
+import csv
 import shutil
 import sys
 import tempfile
@@ -19,28 +20,42 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.embedder import DinoV2Embedder  # noqa: E402
 from inference.ocr import RapidOcrEngine  # noqa: E402
+from web import visual_memory  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.config import Config  # noqa: E402
-from web.demo import demo_photos, demo_rows  # noqa: E402
+from web.demo import demo_photos, demo_rows, render_marking  # noqa: E402
 from web.storage import users  # noqa: E402
 from web.storage.database import Database  # noqa: E402
+from web.storage.photos import LocalPhotoStore  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
 
 
-async def seed(data_dir: Path) -> None:
+async def seed(data_dir: Path, markings: list[str]) -> None:
+    """The demo catalog, a user, and two earlier confirmed photos of each part in the visual memory."""
     db = await Database.open(data_dir / "markscan.db")
     await db.replace_catalog(demo_rows())
     await users.add_user(db, "demo", "demo-password", "admin")
+    labelled = data_dir / "labelled"
+    (labelled / "images").mkdir(parents=True)
+    with open(labelled / "labels.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["image_file", "label_text"])
+        for i, marking in enumerate(markings * 2):
+            (labelled / "images" / f"{i}.jpg").write_bytes(render_marking(marking, seed=500 + i).jpeg)
+            writer.writerow([f"{i}.jpg", marking])
+    await visual_memory.seed_folder(db, DinoV2Embedder(), LocalPhotoStore(data_dir / "photos"), labelled)
     await db.close()
 
 
 def main() -> None:
     data_dir = Path(tempfile.mkdtemp())
-    asyncio.run(seed(data_dir))
+    demo = demo_photos(demo_rows(), count=3)
+    asyncio.run(seed(data_dir, [photo.marking for photo in demo]))
     photos = [data_dir / f"demo-{i}.jpg" for i in range(3)]
-    for path, photo in zip(photos, demo_photos(demo_rows(), count=3), strict=True):
+    for path, photo in zip(photos, demo, strict=True):
         path.write_bytes(photo.jpeg)
     server = uvicorn.Server(
         uvicorn.Config(create_app(Config(data_dir=data_dir), RapidOcrEngine()), port=8799, log_level="warning")
@@ -66,6 +81,8 @@ def main() -> None:
         while page.evaluate("MarkscanQueue.all().then(items => items.length)") and time.monotonic() < deadline:
             page.wait_for_timeout(200)
         page.locator("#result .card").wait_for(timeout=60_000)
+        page.locator("#result .looks-like [data-neighbour] img").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)  # the thumbnails' pixels
         page.locator("#result .card").scroll_into_view_if_needed()
         page.screenshot(path=out / "result.png", full_page=True)
         page.locator("[data-confirm]").click()

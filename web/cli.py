@@ -140,6 +140,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.memory:
         memory_times.sort()
         summary["memory_changed"] = memory_changed
+        summary["memory_lowered"] = sum(a.score < b.score for a, b in zip(scores, plain_scores, strict=True))
         summary["memory_added_p50_s"] = round(_percentile(memory_times, 50), 3)
         summary["memory_added_p95_s"] = round(_percentile(memory_times, 95), 3)
         summary["without_memory"] = _means(plain_scores)
@@ -158,8 +159,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.memory:
             plain = summary["without_memory"]
             print(
-                f"without memory: score {plain['score']:.4f}, exact {plain['exact']:.3f}; "
-                f"memory changed {memory_changed} answers, added p50 {summary['memory_added_p50_s']} s, "
+                f"without memory: score {plain['score']:.4f}, exact {plain['exact']:.3f}; memory changed "
+                f"{memory_changed} answers ({summary['memory_lowered']} for the worse), "
+                f"added p50 {summary['memory_added_p50_s']} s, "
                 f"p95 {summary['memory_added_p95_s']} s"
             )
     return 0

@@ -58,7 +58,10 @@ class RecognitionPool:
         return await self._run(self.recognizer.recognize, photo)
 
     async def embed(self, photo: bytes) -> tuple[np.ndarray, bytes]:
-        """The photo's embedding and a thumbnail to show it by (PhotoError for what is not a photo)."""
+        """The photo's embedding and a thumbnail to show it by (PhotoError for what is not a photo).
+
+        For a confirmed photo: it waits for a free place in the queue rather than being refused.
+        """
         embedder = self.embedder
         if embedder is None:
             raise RuntimeError("the visual memory is off")
@@ -67,7 +70,7 @@ class RecognitionPool:
             loaded = load_photo(photo)
             return embedder.embed(loaded.image), thumbnail_jpeg(loaded)
 
-        return await self._run(work)
+        return await self._run(work, wait=True)
 
     async def looks_like(self, photo: bytes, k: int = 4) -> list[Neighbour]:
         """The confirmed photos nearest this one."""
@@ -77,9 +80,11 @@ class RecognitionPool:
         vector = await self._run(lambda: embedder.embed(load_photo(photo).image))
         return memory.search(vector, k=k)
 
-    async def _run(self, work, *args):
+    async def _run(self, work, *args, wait: bool = False):
         if not self._slots.acquire(blocking=False):
-            raise PoolBusy("recognition queue is full")
+            if not wait:
+                raise PoolBusy("recognition queue is full")
+            await asyncio.to_thread(self._slots.acquire)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
         finally:

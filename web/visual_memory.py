@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from inference.embedder import Embedder
 from inference.memory import VisualMemory
 from inference.photo import PhotoError
 from web.recognition_pool import RecognitionPool
@@ -20,7 +21,7 @@ from web.storage.scans import Scan
 log = logging.getLogger(__name__)
 
 
-async def load(db: Database, embedder) -> VisualMemory:
+async def load(db: Database, embedder: Embedder) -> VisualMemory:
     """The memory as persisted, for ``embedder``'s vectors."""
     memory = VisualMemory(embedder.dimension)
     async for labels, vectors in entries.vectors(db, embedder.name):
@@ -56,7 +57,7 @@ async def forget_scan(db: Database, pool: RecognitionPool, scan_id: int) -> None
         pool.memory.remove(entry_id)
 
 
-async def seed_folder(db: Database, embedder, photos: PhotoStore, directory: Path) -> tuple[int, list[str]]:
+async def seed_folder(db: Database, embedder: Embedder, photos: PhotoStore, directory: Path) -> tuple[int, list[str]]:
     """Add every labelled photo of ``directory`` (``images/`` + ``labels.csv``): (added, problems)."""
     import csv
 
