@@ -311,12 +311,14 @@ def read_marking(
         )
     known = {c.article for c in candidates}
     candidates += [c for c in articles_from_serials(lines, index) if c.article not in known]
-    recalled: list[Candidate] = []
+    unread: list[Candidate] = []  # articles the memory recalls with no serial read for them
     if memory:
         known = {skeleton(c.article) for c in candidates}
-        recalled = [_remembered(index.entries[k], lines) for k in memory if k in index.entries and k not in known]
-        candidates += [c for c in recalled if c.serial]  # the catalog lists a serial read on the photo for it
-        for c in candidates + recalled:
+        for key in memory:
+            if key in index.entries and key not in known:
+                recalled = _remembered(index.entries[key], lines)
+                (candidates if recalled.serial else unread).append(recalled)
+        for c in candidates + unread:
             c.memory_share = memory.get(skeleton(c.article), 0.0)
             if c.memory_share and (c.serial_listed or not c.serial):
                 c.rank = (c.rank or c.confidence) + MEMORY_WEIGHT * c.memory_share
@@ -325,9 +327,8 @@ def read_marking(
         raw = raw_reading(lines)
         if raw is not None:
             candidates.append(raw)
-    # A recalled article with no serial read for it comes after whatever was read:
-    # first only when nothing marking-like was read at all.
-    candidates += sorted((c for c in recalled if not c.serial), key=lambda c: (-c.rank, c.marking))
+    # They come after whatever was read: first only when nothing marking-like was read at all.
+    candidates += sorted(unread, key=lambda c: (-c.rank, c.marking))
     return candidates
 
 
