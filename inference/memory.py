@@ -28,7 +28,8 @@ MIN_VOTERS = 2  # an article needs this many agreeing neighbours
 ANN_FROM = 50_000  # entries from which the HNSW graph answers instead of exact search
 HNSW_LINKS = 32  # graph degree (M); 16 measured far lower recall on photo embeddings
 HNSW_BUILD_DEPTH = 64  # efConstruction
-HNSW_SEARCH_DEPTH = 256  # efSearch: recall@10 0.86 at 64, 0.95 at 256 on 200,000 entries
+HNSW_SEARCH_DEPTH = 256  # efSearch: recall@10 0.86 at 64, 0.95 at 256 on 200,000 entries ...
+HNSW_DEPTH_PER_ENTRIES = 1000  # ... and one more step per 1,000 entries beyond 256,000: the graph gets crowded
 
 Exclude = Callable[[int, str, str], bool]  # (entry id, article, serial) -> hide this entry?
 
@@ -64,9 +65,10 @@ class VisualMemory:
         self.ann_from = ann_from
         self._index = _new_index(dimension, approximate=False)
         self._entry_at: list[int] = []  # slot -> entry id, -1 when dead
+        self._dead: set[int] = set()  # dead slots
         self._slot_of: dict[int, int] = {}
         self._labels: dict[int, tuple[str, str]] = {}  # entry id -> (article, serial)
-        self._search_parameters = None  # skip dead slots; made again when slots die
+        self._search_parameters = None  # skip dead slots, search depth; made again on every change
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -94,6 +96,7 @@ class VisualMemory:
                 self._entry_at.append(entry_id)
                 self._slot_of[entry_id] = first + offset
                 self._labels[entry_id] = (sys.intern(article), serial)
+            self._search_parameters = None
             self._maybe_rebuild()
 
     def remove(self, entry_id: int) -> bool:
@@ -108,6 +111,7 @@ class VisualMemory:
         slot = self._slot_of.pop(entry_id, None)
         if slot is not None:
             self._entry_at[slot] = -1
+            self._dead.add(slot)
             del self._labels[entry_id]
             self._search_parameters = None
 
@@ -125,15 +129,17 @@ class VisualMemory:
             self._index.add(vectors)
         self._entry_at = [self._entry_at[slot] for slot in slots]
         self._slot_of = {entry_id: slot for slot, entry_id in enumerate(self._entry_at)}
+        self._dead = set()
         self._search_parameters = None
 
     def _parameters(self):
-        """faiss search parameters that leave out dead slots (and set the HNSW search depth)."""
+        """faiss search parameters: leave out dead slots; search the HNSW graph deeper as it grows."""
         if self._search_parameters is None:
-            dead = np.array([slot for slot, e in enumerate(self._entry_at) if e < 0], dtype=np.int64)
+            dead = np.fromiter(self._dead, dtype=np.int64, count=len(self._dead))
             keep = faiss.IDSelectorNot(faiss.IDSelectorBatch(dead)) if len(dead) else None
             if self.approximate:
-                parameters = faiss.SearchParametersHNSW(efSearch=HNSW_SEARCH_DEPTH)
+                depth = max(HNSW_SEARCH_DEPTH, len(self._labels) // HNSW_DEPTH_PER_ENTRIES)
+                parameters = faiss.SearchParametersHNSW(efSearch=depth)
             else:
                 parameters = faiss.SearchParameters()
             if keep is not None:
