@@ -1,4 +1,4 @@
-"""Benchmark: visual-memory search, exact against approximate (faiss IVF), up to 1,000,000 entries.
+"""Benchmark: visual-memory search, exact against approximate (faiss HNSW), up to 1,000,000 entries.
 
     python scripts/bench_memory.py [--sizes 1000,10000,50000,100000,1000000] [--queries 200]
 
