@@ -3,6 +3,7 @@
 import asyncio
 import concurrent.futures
 import csv
+import json
 import re
 
 import pytest
@@ -99,11 +100,11 @@ def test_memory_add_and_stats_from_the_cli(tmp_path, rows, capsys):
     folder = tmp_path / "labelled"
     (folder / "images").mkdir(parents=True)
     labelled = list({r.article: r for r in rows if r.serial}.values())[:3]  # three articles
+    labelled_markings = [f"{r.article.split()[0]} {r.serial}" for r in labelled]
     with open(folder / "labels.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["image_file", "label_text"])
-        for i, row in enumerate(labelled):
-            marking = f"{row.article.split()[0]} {row.serial}"
+        for i, marking in enumerate(labelled_markings):
             (folder / "images" / f"{i}.jpg").write_bytes(render_marking(marking, seed=60 + i).jpeg)
             writer.writerow([f"{i}.jpg", marking])
         writer.writerow(["broken.jpg", "X-1 2"])
@@ -118,3 +119,9 @@ def test_memory_add_and_stats_from_the_cli(tmp_path, rows, capsys):
     assert main(["memory", "stats", "--data", data]) == 0
     assert "3 photos of 3 articles (0 confirmed scans, 3 seeded)" in capsys.readouterr().out
     assert main(["memory", "add", str(tmp_path), "--data", data]) == 2  # not a labelled folder
+
+    photo = str(folder / "images" / "0.jpg")
+    assert main(["recognize", photo, "--memory", "--data", data]) == 0  # reads with the remembered photos
+    result = json.loads(capsys.readouterr().out)
+    nearest = result["memory"]["neighbours"][0]  # no catalog here: the reading is unsure, the memory is asked
+    assert nearest["similarity"] > 0.99 and f"{nearest['article']} {nearest['serial']}" == labelled_markings[0]

@@ -25,7 +25,7 @@ def _recognizer(args: argparse.Namespace):
 
     rows = load_catalog_rows(args.catalog, args.data)
     recognizer = Recognizer(RapidOcrEngine(), CatalogIndex(rows))
-    if getattr(args, "memory", None) is True:
+    if getattr(args, "app_memory", False):
         from inference.embedder import DinoV2Embedder
         from web import visual_memory
 
@@ -398,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recognize", help="read photos, print JSON")
     p.add_argument("photos", nargs="+")
     p.add_argument("--annotate", metavar="DIR", help="also write annotated JPEGs here")
-    p.add_argument("--memory", action="store_true", help="with the app's visual memory of confirmed photos")
+    p.add_argument(
+        "--memory", dest="app_memory", action="store_true", help="with the app's visual memory of confirmed photos"
+    )
     with_catalog(p)
     p.set_defaults(func=cmd_recognize)
 
