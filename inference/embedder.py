@@ -7,6 +7,9 @@ embedding. Loaded once, run by onnxruntime (CUDA when present). Nothing download
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from typing import Protocol
 
 import cv2
@@ -58,3 +61,35 @@ class DinoV2Embedder:
         tokens = self._session.run([BACKBONE_OUTPUT], {self._input: self.preprocess(image)})[0]
         vector = tokens[0, 0].astype(np.float32)
         return vector / (np.linalg.norm(vector) + 1e-12)
+
+
+class RecentEmbeddings:
+    """An embedder that keeps the last ``size`` images' embeddings.
+
+    A photo is embedded when it is read unsure, again for its looks-like
+    thumbnails, and again when it is confirmed: with this, once.
+    """
+
+    def __init__(self, inner: Embedder, size: int = 64):
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.size = size
+        self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, image: np.ndarray) -> np.ndarray:
+        digest = hashlib.blake2b(repr(image.shape).encode(), digest_size=16)
+        digest.update(image.tobytes())
+        key = digest.digest()
+        with self._lock:
+            vector = self._recent.get(key)
+            if vector is not None:
+                self._recent.move_to_end(key)
+                return vector
+        vector = self.inner.embed(image)
+        with self._lock:
+            self._recent[key] = vector
+            while len(self._recent) > self.size:
+                self._recent.popitem(last=False)
+        return vector

@@ -123,7 +123,7 @@ class VisualMemory:
         if approximate == self.approximate and dead <= max(64, live // 5):
             return
         slots = [slot for slot, entry_id in enumerate(self._entry_at) if entry_id >= 0]
-        vectors = np.vstack([self._index.reconstruct(slot)[None] for slot in slots]) if slots else None
+        vectors = self._index.reconstruct_batch(np.array(slots, dtype=np.int64)) if slots else None
         self._index = _new_index(self.dimension, approximate)
         if vectors is not None:
             self._index.add(vectors)

@@ -100,11 +100,11 @@ async def create_scan(request: Request) -> Response:
 
 
 async def get_scan(request: Request) -> Response:
-    return JSONResponse((await _scan(request)).to_dict())
+    return JSONResponse((await scan_or_404(request)).to_dict())
 
 
 async def confirm_scan(request: Request) -> Response:
-    scan = await _scan(request)
+    scan = await scan_or_404(request)
     body = await _body(request)
     article = str(body.get("article") or scan.article).strip()
     serial = str(body.get("serial") if body.get("serial") is not None else scan.serial).strip()
@@ -116,7 +116,7 @@ async def confirm_scan(request: Request) -> Response:
 
 
 async def undo_confirmation(request: Request) -> Response:
-    scan = await _scan(request)
+    scan = await scan_or_404(request)
     await _body(request)
     return JSONResponse((await unconfirm(request, scan)).to_dict())
 
@@ -147,7 +147,8 @@ async def unconfirm(request: Request, scan: scans.Scan) -> scans.Scan:
     return await scans.undo_confirmation(state.db, scan)
 
 
-async def _scan(request: Request) -> scans.Scan:
+async def scan_or_404(request: Request) -> scans.Scan:
+    """The scan the path names; 404 when there is none."""
     scan = await scans.find_scan(request.app.state.db, request.path_params["scan_id"])
     if scan is None:
         raise ApiError(404, "no such scan")

@@ -92,13 +92,6 @@ async def create_scan(request: Request) -> Response:
     return RedirectResponse(f"/scans/{scan.id}", status_code=303)
 
 
-async def _scan_or_404(request: Request) -> scans.Scan:
-    scan = await scans.find_scan(request.app.state.db, request.path_params["scan_id"])
-    if scan is None:
-        raise api.ApiError(404, "no such scan")
-    return scan
-
-
 async def _onec_states(request: Request, scan_ids: list[int]) -> dict:
     if getattr(request.app.state, "onec", None) is None:
         return {"onec": {}}
@@ -106,18 +99,18 @@ async def _onec_states(request: Request, scan_ids: list[int]) -> dict:
 
 
 async def scan_page(request: Request) -> Response:
-    scan = await _scan_or_404(request)
+    scan = await api.scan_or_404(request)
     return render(request, "scan.html", {"scan": scan, **await _onec_states(request, [scan.id])})
 
 
 async def scan_card(request: Request) -> Response:
-    scan = await _scan_or_404(request)
+    scan = await api.scan_or_404(request)
     return render(request, "scan_card.html", {"scan": scan, **await _onec_states(request, [scan.id])})
 
 
 async def onec_retry(request: Request) -> Response:
     """Admins: send a scan to 1C again now."""
-    scan = await _scan_or_404(request)
+    scan = await api.scan_or_404(request)
     await csrf.checked_form(request)
     api.require_admin(request)
     await outbox.retry_now(request.app.state.db, scan.id)
@@ -125,7 +118,7 @@ async def onec_retry(request: Request) -> Response:
 
 
 async def confirm_scan(request: Request) -> Response:
-    scan = await _scan_or_404(request)
+    scan = await api.scan_or_404(request)
     fields = await csrf.checked_form(request)
     article = (fields.get("article") or scan.article).strip()[:64]
     serial = (fields.get("serial") if "serial" in fields else scan.serial).strip()[:32]
@@ -137,7 +130,7 @@ async def confirm_scan(request: Request) -> Response:
 
 
 async def undo_confirmation(request: Request) -> Response:
-    scan = await _scan_or_404(request)
+    scan = await api.scan_or_404(request)
     await csrf.checked_form(request)
     error = None
     try:
@@ -157,7 +150,7 @@ UNDO_REFUSALS = {
 
 async def looks_like(request: Request) -> Response:
     """The confirmed photos nearest this scan's photo (a fragment the result card loads)."""
-    scan = await _scan_or_404(request)
+    scan = await api.scan_or_404(request)
     pool = request.app.state.pool
     try:
         neighbours = await pool.looks_like(request.app.state.photos.read(scan.photo_key))
@@ -170,19 +163,22 @@ async def memory_thumbnail(request: Request) -> Response:
     entry = await memory_entries.find_entry(request.app.state.db, request.path_params["entry_id"])
     if entry is None:
         raise api.ApiError(404, "no such memory entry")
-    data = request.app.state.photos.read(entry.thumbnail_key)
+    return _jpeg(request.app.state.photos.read(entry.thumbnail_key))
+
+
+def _jpeg(data: bytes) -> Response:
+    """A stored image; private, since photos are behind the sign-in."""
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
 async def scan_image(request: Request) -> Response:
     """The photo as taken, or with the marking boxed (``annotated``)."""
-    scan = await _scan_or_404(request)
+    scan = await api.scan_or_404(request)
     kind = request.path_params["kind"]
     key = {"annotated": scan.reading.get("annotated_key"), "photo": scan.photo_key}.get(kind)
     if not key:
         raise api.ApiError(404, "no such image")
-    data = request.app.state.photos.read(key)
-    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+    return _jpeg(request.app.state.photos.read(key))
 
 
 async def catalog_suggest(request: Request) -> Response:

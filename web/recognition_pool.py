@@ -8,21 +8,17 @@ allows, ``submit`` refuses at once instead of piling up memory.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from inference.catalog import CatalogIndex
-from inference.embedder import Embedder
+from inference.embedder import Embedder, RecentEmbeddings
 from inference.memory import Neighbour, VisualMemory
 from inference.ocr import OcrEngine
 from inference.photo import load_photo, thumbnail_jpeg
 from inference.pipeline import Recognition, Recognizer
-
-RECENT_EMBEDDINGS = 64  # photos whose embedding is kept: a result shown is often confirmed next
 
 
 class PoolBusy(RuntimeError):
@@ -41,11 +37,10 @@ class RecognitionPool:
         memory: VisualMemory | None = None,
         embedder: Embedder | None = None,
     ):
+        embedder = RecentEmbeddings(embedder) if embedder is not None else None
         self.recognizer = Recognizer(engine, index, memory=memory, embedder=embedder)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recognize")
         self._slots = threading.BoundedSemaphore(workers + queue_limit)
-        self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._recent_lock = threading.Lock()
 
     def replace_catalog(self, index: CatalogIndex) -> None:
         """Use a new catalog for photos from now on (readings in flight keep the old one)."""
@@ -74,32 +69,17 @@ class RecognitionPool:
 
         def work() -> tuple[np.ndarray, bytes]:
             loaded = load_photo(photo)
-            return self._embedding(photo, loaded.image), thumbnail_jpeg(loaded)
+            return embedder.embed(loaded.image), thumbnail_jpeg(loaded)
 
         return await self._run(work, wait=True)
 
     async def looks_like(self, photo: bytes, k: int = 4) -> list[Neighbour]:
         """The confirmed photos nearest this one."""
-        memory = self.memory
-        if memory is None or self.embedder is None or not len(memory):
+        memory, embedder = self.memory, self.embedder
+        if memory is None or embedder is None or not len(memory):
             return []
-        vector = await self._run(lambda: self._embedding(photo, None))
+        vector = await self._run(lambda: embedder.embed(load_photo(photo).image))
         return memory.search(vector, k=k)
-
-    def _embedding(self, photo: bytes, image: np.ndarray | None) -> np.ndarray:
-        """The embedding of ``photo``, remembered for the last few photos (shown, then confirmed)."""
-        key = hashlib.sha256(photo).digest()
-        with self._recent_lock:
-            vector = self._recent.get(key)
-            if vector is not None:
-                self._recent.move_to_end(key)
-        if vector is None:
-            vector = self.embedder.embed(load_photo(photo).image if image is None else image)
-            with self._recent_lock:
-                self._recent[key] = vector
-                while len(self._recent) > RECENT_EMBEDDINGS:
-                    self._recent.popitem(last=False)
-        return vector
 
     async def _run(self, work, *args, wait: bool = False):
         if not self._slots.acquire(blocking=False):

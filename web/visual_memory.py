@@ -6,12 +6,13 @@ pool's ``VisualMemory`` for search; this module keeps the two in step.
 
 from __future__ import annotations
 
+import csv
 import logging
 from pathlib import Path
 
 from inference.embedder import Embedder
 from inference.memory import VisualMemory
-from inference.photo import PhotoError
+from inference.photo import PhotoError, load_photo, thumbnail_jpeg
 from web.recognition_pool import RecognitionPool
 from web.storage import memory as entries
 from web.storage.database import Database
@@ -59,10 +60,6 @@ async def forget_scan(db: Database, pool: RecognitionPool, scan_id: int) -> None
 
 async def seed_folder(db: Database, embedder: Embedder, photos: PhotoStore, directory: Path) -> tuple[int, list[str]]:
     """Add every labelled photo of ``directory`` (``images/`` + ``labels.csv``): (added, problems)."""
-    import csv
-
-    from inference.photo import load_photo, thumbnail_jpeg
-
     with open(directory / "labels.csv", encoding="utf-8") as f:
         labels = list(csv.DictReader(f))
     known = await entries.thumbnail_keys(db)
