@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from inference.editdistance import class_fold, ocr_infix_distance
 from inference.lookalikes import skeleton
@@ -136,6 +137,7 @@ class CatalogIndex:
             for serial in entry.serials:
                 self.serial_lengths[len(serial)] += 1
         self.n_rows = len(rows)
+        self._twins: dict[str, int] = {}
         self._cache: dict[tuple[tuple[str, ...], int, int], list[ArticleMatch]] = {}
 
     def __len__(self) -> int:
@@ -205,6 +207,14 @@ class CatalogIndex:
             return []
         with_serial = [r for r in entry.rows if serial and r.serial == serial]
         return with_serial or entry.rows
+
+    def twins(self, key: str) -> int:
+        """How many other articles lie one edit from ``key``: a misread character could land on them."""
+        count = self._twins.get(key)
+        if count is None:
+            found = process.extract(key, self._keys, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
+            count = self._twins[key] = sum(1 for other, _, _ in found if other != key)
+        return count
 
     def articles_with_serial(self, serial: str) -> list[ArticleEntry]:
         """Every article whose rows list ``serial``."""

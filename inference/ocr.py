@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class RecognizedText:
     text: str
-    score: float
+    score: float  # the mean of the character scores
+    char_scores: tuple[float, ...] = ()  # the recognizer's probability for each character
 
 
 class OcrEngine(Protocol):
@@ -74,5 +75,8 @@ class RapidOcrEngine:
 
         if not crops:
             return []
-        result = self._rec(TextRecInput(img=crops))
-        return [RecognizedText(t, float(s)) for t, s in zip(result.txts, result.scores, strict=True)]
+        result = self._rec(TextRecInput(img=crops, return_word_box=True))
+        return [
+            RecognizedText(text, float(score), tuple(float(c) for c in getattr(words, "confs", ()) or ()))
+            for text, score, words in zip(result.txts, result.scores, result.word_results, strict=True)
+        ]

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from inference.catalog import CatalogIndex
+from inference.confidence import ConfidenceModel, assess
 from inference.lookalikes import skeleton
 from inference.memory import Neighbour, article_support
 from inference.ocr import OcrEngine, RecognizedText
@@ -25,17 +26,18 @@ from inference.reading import (
     ARTICLE_MIN_SIMILARITY,
     CONFIDENT_SIMILARITY,
     NOT_IN_CATALOG,
+    TURNED_180,
     UNREADABLE,
     Candidate,
     TextLine,
     read_marking,
+    view_of,
 )
 from inference.scoring import YoloBox
 from inference.variants import Variant, contrast, fit_ring, identity, turned, unwrapped
 
 # Lines the recognizer is less sure of than this are noise on steel.
 MIN_LINE_SCORE = 0.3
-TURNED_180 = " turned 180"
 SURE_LINE_SCORE = 0.9
 # A serial the table does not list is taken as sure once readings agree on it.
 SURE_SERIAL_SUPPORT = 0.8
@@ -78,6 +80,16 @@ class Recognition:
     memory_changed: bool = False
     ocr_candidates: list[Candidate] | None = None  # before the memory had its say, when it changed them
 
+    @property
+    def probability(self) -> float:
+        """The chance the best reading is exactly right."""
+        return self.best.probability if self.best else 0.0
+
+    @property
+    def sure(self) -> bool:
+        """What the pages show as "уверенно" (``inference.confidence``)."""
+        return bool(self.best and self.best.sure)
+
     def without_memory(self) -> Recognition:
         """The answer the OCR and the catalog gave alone."""
         if self.ocr_candidates is None:
@@ -117,6 +129,8 @@ class Recognition:
             "article": best.article if best and best.status != NOT_IN_CATALOG else "",
             "serial": best.serial if best else "",
             "confidence": round(best.confidence, 3) if best else 0.0,
+            "probability": round(self.probability, 3),
+            "sure": self.sure,
             "status": self.status,
             "boxes": [list(b) for b in self.boxes()],
             "yolo_boxes": [[round(v, 6) for v in b] for b in self.yolo_boxes()],
@@ -190,9 +204,18 @@ def is_sure(candidates: Sequence[Candidate]) -> bool:
 class Recognizer:
     """Reads markings with one OCR engine against one catalog; thread-safe to share."""
 
-    def __init__(self, engine: OcrEngine, index: CatalogIndex, plan=DEFAULT_PLAN, memory=None, embedder=None):
+    def __init__(
+        self,
+        engine: OcrEngine,
+        index: CatalogIndex,
+        plan=DEFAULT_PLAN,
+        memory=None,
+        embedder=None,
+        confidence: ConfidenceModel | None = None,
+    ):
         self.engine = engine
         self.index = index
+        self.confidence = confidence or ConfidenceModel.load()
         self.plan = plan
         self.memory = memory  # VisualMemory of confirmed photos, or None
         self.embedder = embedder
@@ -235,7 +258,9 @@ class Recognizer:
             if _settled(candidates, history):
                 break
         neighbours, changed, ocr_candidates = [], False, None
-        if self.memory is not None and self.embedder is not None and len(self.memory) and not _clear(candidates):
+        # The memory is asked only about a photo the OCR read something on, and read unclearly.
+        asked = lines and not _clear(candidates)
+        if self.memory is not None and self.embedder is not None and len(self.memory) and asked:
             with timed(timings, "memory"):
                 neighbours = self.memory.search(self.embedder.embed(photo.image), exclude=exclude)
                 support = {skeleton(a): share for a, share in article_support(neighbours).items()}
@@ -243,6 +268,8 @@ class Recognizer:
                     ocr_candidates = candidates
                     candidates = read_marking(lines, self.index, memory=support)
                     changed = _top(candidates) != _top(ocr_candidates)
+        for ranked in (candidates, ocr_candidates or []):
+            assess(ranked, self.index, self.confidence)
         timings["total"] = time.perf_counter() - t0
         return Recognition(candidates, lines, photo, timings, tried, neighbours, changed, ocr_candidates)
 
@@ -258,7 +285,7 @@ class Recognizer:
         A short serial (``1``, ``12``) stamped next to the article is often
         missed by the detector; recognizing the neighbouring strips finds it.
         """
-        variant = variants.get(article_line.variant.removesuffix(TURNED_180))
+        variant = variants.get(view_of(article_line))
         if variant is None or article_line.variant_quad is None:
             return []
         quads = neighbour_quads(article_line.variant_quad)
@@ -266,7 +293,8 @@ class Recognizer:
         with timed(timings, "neighbourhood"):
             crops = [crop_line(variant.image, q) for q in quads]
             texts = self.engine.recognize([half_turned(c) for c in crops] if turned else crops)
-        return _lines(variant, [(q, text, article_line.variant) for q, text in zip(quads, texts, strict=True)])
+        readings = [(q, text, article_line.variant) for q, text in zip(quads, texts, strict=True)]
+        return _lines(variant, readings, searched=True)
 
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
         with timed(timings, "detect"):
@@ -299,13 +327,15 @@ def half_turned(crop: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(crop[::-1, ::-1])
 
 
-def _lines(variant: Variant, readings: list[tuple[np.ndarray, RecognizedText, str]]) -> list[TextLine]:
+def _lines(
+    variant: Variant, readings: list[tuple[np.ndarray, RecognizedText, str]], searched: bool = False
+) -> list[TextLine]:
     """Readings (box in the variant, text, variant name) worth keeping, as lines on the photo."""
     lines = []
     for quad, text, name in readings:
         if text.score >= MIN_LINE_SCORE and text.text.strip():
             on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
-            lines.append(TextLine(text.text.strip(), text.score, on_photo, name, (), quad))
+            lines.append(TextLine(text.text.strip(), text.score, on_photo, name, (), quad, text.char_scores, searched))
     return lines
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from inference.catalog import ArticleEntry, CatalogIndex, CatalogRow
 from inference.editdistance import ocr_infix_distance
 from inference.lookalikes import DIGIT_FOR_LETTER, fold, skeleton, to_cyrillic
 
+TURNED_180 = " turned 180"  # suffix of a line's view name when its crop was read upside down
 MATCHED = "matched"
 ARTICLE_ONLY = "article only"
 NOT_IN_CATALOG = "not in catalog"
@@ -42,6 +43,8 @@ class TextLine:
     variant: str
     parts: tuple[TextLine, ...] = ()  # the lines a joined line was made of
     variant_quad: np.ndarray | None = None  # the box in the variant's own pixels
+    char_scores: tuple[float, ...] = ()  # the recognizer's probability for each character
+    searched: bool = False  # read by the second search round the article, not boxed by the detector
     # Derived from ``quad`` once: matching compares lines many times.
     box: tuple[float, float, float, float] = field(init=False)
     centre: tuple[float, float] = field(init=False)
@@ -75,6 +78,12 @@ class Candidate:
     rank: float = 0.0  # what orders candidates: similarity, plus a bonus for a listed serial
     serial_support: float = 0.0  # how well the readings agree on the serial (0..1)
     memory_share: float = 0.0  # the visual memory's support for the article (0..1)
+    views: int = 0  # views of the photo (turns, contrast, unrolled) that read the article
+    serial_readings: int = 0  # plausible readings that agree on the serial
+    serial_line: TextLine | None = None  # the line the serial was read from, if not the article's
+    probability: float = 0.0  # the chance this reading is exactly right (inference.confidence)
+    corroborated: bool = False  # the article read, the serial one the table lists (inference.confidence)
+    sure: bool = False  # corroborated and probable enough: shown as "уверенно"
 
     @property
     def marking(self) -> str:
@@ -94,6 +103,9 @@ class Candidate:
             "article": self.article,
             "serial": self.serial,
             "confidence": round(self.confidence, 3),
+            "probability": round(self.probability, 3),
+            "corroborated": self.corroborated,
+            "sure": self.sure,
             "status": self.status,
             "serial_listed": self.serial_listed,
             "memory_share": round(self.memory_share, 3),
@@ -137,6 +149,12 @@ class _ArticleEvidence:
     similarity: float
     line: TextLine
     rest: str
+    views: set[str] = field(default_factory=set)  # the views of the photo that read this article
+
+
+def view_of(line: TextLine) -> str:
+    """The view of the photo a line was read in, whichever way round the crop was read."""
+    return line.variant.removesuffix(TURNED_180)
 
 
 JOIN_PENALTY = 0.03
@@ -153,7 +171,10 @@ def find_articles(lines: list[TextLine], index: CatalogIndex) -> list[_ArticleEv
                 continue
             old = best.get(match.entry.key)
             if old is None or (strength, line.score) > (old.similarity, old.line.score):
-                best[match.entry.key] = _ArticleEvidence(match.entry, strength, line, match.rest)
+                views = old.views if old else set()
+                best[match.entry.key] = _ArticleEvidence(match.entry, strength, line, match.rest, views)
+            if strength >= ARTICLE_MIN_SIMILARITY:
+                best[match.entry.key].views.add(view_of(line))
     return sorted(best.values(), key=lambda e: (-e.similarity, -e.line.score, e.entry.key))
 
 
@@ -177,7 +198,9 @@ def joined_neighbours(lines: list[TextLine]) -> list[TextLine]:
             if a.distance_to(b) < 2.5 * max(a.height, b.height):
                 seen.add((a.text, b.text))
                 quad = _bounding_quad(np.vstack([a.quad, b.quad]))
-                joins.append(TextLine(a.text + " " + b.text, min(a.score, b.score), quad, a.variant, (a, b)))
+                scores = a.char_scores + b.char_scores
+                text = a.text + " " + b.text
+                joins.append(TextLine(text, min(a.score, b.score), quad, a.variant, (a, b), None, scores))
     return joins
 
 
@@ -195,10 +218,20 @@ def _is_article_fragment(text: str, key: str) -> bool:
     return len(piece) >= 3 or any(ch in ".-" for ch in text)
 
 
-def choose_serial(
-    evidence: _ArticleEvidence, lines: list[TextLine], index_lengths: dict[int, int]
-) -> tuple[str, float, bool, TextLine | None]:
-    """The serial for an article: (text, plausibility 0..1, listed in the table, its line).
+@dataclass(frozen=True, slots=True)
+class SerialChoice:
+    serial: str
+    plausibility: float  # 0..1
+    listed: bool  # the table lists it for the article
+    line: TextLine | None  # the line it was read from (None: the article's own line)
+    readings: int  # how many plausible readings agree on it
+
+
+NO_SERIAL = SerialChoice("", 0.0, False, None, 0)
+
+
+def choose_serial(evidence: _ArticleEvidence, lines: list[TextLine], index_lengths: dict[int, int]) -> SerialChoice:
+    """The serial for an article.
 
     Every reading near the article, from every variant, votes for its serial
     text; a serial the table lists for this article counts fully.
@@ -208,10 +241,13 @@ def choose_serial(
     article_line = evidence.line
     key = evidence.entry.key
     votes: dict[str, float] = defaultdict(float)
+    agreeing: dict[str, int] = defaultdict(int)
     best_vote: dict[str, tuple[float, TextLine | None]] = {}
 
     def vote(serial: str, p: float, line: TextLine | None) -> None:
-        votes[serial] += p if p >= 0.3 else 0.0  # only plausible readings agree
+        if p >= 0.3:  # only plausible readings agree
+            votes[serial] += p
+            agreeing[serial] += 1
         if p > best_vote.get(serial, (0.0, None))[0]:
             best_vote[serial] = (p, line)
 
@@ -228,11 +264,11 @@ def choose_serial(
         for serial in (s for s in serials_in(line.text) if len(s) <= 12):
             vote(serial, _serial_plausibility(serial, listed, listed_lengths) * line.score * nearness, line)
     if not votes:
-        return "", 0.0, False, None
+        return NO_SERIAL
     # The strongest single reading decides; agreeing readings add a little.
     serial = max(votes, key=lambda s: (best_vote[s][0] + 0.25 * (votes[s] - best_vote[s][0]), s))
     p, line = best_vote[serial]
-    return serial, min(1.0, p + 0.25 * (votes[serial] - p)), serial in listed, line
+    return SerialChoice(serial, min(1.0, p + 0.25 * (votes[serial] - p)), serial in listed, line, agreeing[serial])
 
 
 def _overlap(a: TextLine, b: TextLine) -> float:
@@ -295,30 +331,46 @@ def read_marking(
     for evidence in evidences[:limit] + [e for e in evidences[limit:] if e.entry.key in memory]:
         if evidence.similarity < ARTICLE_MIN_SIMILARITY and evidence.entry.key not in memory:
             continue
-        serial, p, listed, serial_line = choose_serial(evidence, lines, index.serial_lengths)
-        if p < SERIAL_MIN_PLAUSIBILITY:
-            serial, listed, serial_line = "", False, None
+        choice = choose_serial(evidence, lines, index.serial_lengths)
+        if choice.plausibility < SERIAL_MIN_PLAUSIBILITY:
+            choice = replace(NO_SERIAL, plausibility=choice.plausibility)
+        serial, listed = choice.serial, choice.listed
         rows = evidence.entry.rows
         if serial and listed:
             rows = [r for r in rows if r.serial == serial]
         confidence = evidence.similarity * (1.0 if listed or not serial else 0.9)
         rank = evidence.similarity + (LISTED_SERIAL_BONUS if listed else 0.0)
         used = list(evidence.line.parts or [evidence.line])
-        if serial_line is not None:
-            used.append(serial_line)
+        if choice.line is not None:
+            used.append(choice.line)
         candidates.append(
-            Candidate(evidence.entry.stamped, serial, confidence, evidence.similarity, listed, rows, used, rank, p)
+            Candidate(
+                evidence.entry.stamped,
+                serial,
+                confidence,
+                evidence.similarity,
+                listed,
+                rows,
+                used,
+                rank,
+                choice.plausibility,
+                views=len(evidence.views),
+                serial_readings=choice.readings,
+                serial_line=choice.line,
+            )
         )
     known = {c.article for c in candidates}
     candidates += [c for c in articles_from_serials(lines, index) if c.article not in known]
-    unread: list[Candidate] = []  # articles the memory recalls with no serial read for them
     if memory:
         known = {skeleton(c.article) for c in candidates}
+        # The memory never names an article on its own: a recalled article needs a
+        # serial the catalog lists for it among what the OCR read.
         for key in memory:
             if key in index.entries and key not in known:
                 recalled = _remembered(index.entries[key], lines)
-                (candidates if recalled.serial else unread).append(recalled)
-        for c in candidates + unread:
+                if recalled is not None:
+                    candidates.append(recalled)
+        for c in candidates:
             c.memory_share = memory.get(skeleton(c.article), 0.0)
             if c.memory_share and (c.serial_listed or not c.serial):
                 c.rank = (c.rank or c.confidence) + MEMORY_WEIGHT * c.memory_share
@@ -327,8 +379,6 @@ def read_marking(
         raw = raw_reading(lines)
         if raw is not None:
             candidates.append(raw)
-    # They come after whatever was read: first only when nothing marking-like was read at all.
-    candidates += sorted(unread, key=lambda c: (-c.rank, c.marking))
     return candidates
 
 
@@ -336,15 +386,25 @@ def read_marking(
 REMEMBERED_CONFIDENCE = 0.25
 
 
-def _remembered(entry: ArticleEntry, lines: list[TextLine]) -> Candidate:
-    """A candidate for an article the memory recalls but the OCR did not read:
-    with a serial the catalog lists for it, if one was read, else none."""
+def _remembered(entry: ArticleEntry, lines: list[TextLine]) -> Candidate | None:
+    """A candidate for an article the memory recalls but the OCR did not read,
+    when a serial the catalog lists for it was read; else none."""
     listed = [(ln.score, serial, ln) for ln in lines for serial in serials_in(ln.text) if serial in entry.serials]
     if not listed:
-        return Candidate(entry.stamped, "", REMEMBERED_CONFIDENCE, 0.0, False, entry.rows)
+        return None
     score, serial, line = max(listed, key=lambda t: (t[0], t[1]))
     rows = [r for r in entry.rows if r.serial == serial]
-    return Candidate(entry.stamped, serial, REMEMBERED_CONFIDENCE * score, 0.0, True, rows, [line])
+    return Candidate(
+        entry.stamped,
+        serial,
+        REMEMBERED_CONFIDENCE * score,
+        0.0,
+        True,
+        rows,
+        [line],
+        serial_readings=1,
+        serial_line=line,
+    )
 
 
 # A serial alone names its article only when few articles list it.

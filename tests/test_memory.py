@@ -87,7 +87,12 @@ def test_memory_recalls_an_article_the_ocr_missed():
     lines = [line("2660", 0)]  # listed for 195-30-1285 only; nothing else read
     remembered = read_marking(lines, INDEX, memory={skeleton("195-30-1285"): 1.0})
     assert remembered[0].marking == "195-30-1285 2660"
-    assert read_marking([], INDEX, memory={skeleton("195-30-1286"): 1.0})[0].marking == "195-30-1286"
+
+
+def test_the_memory_never_names_an_article_on_its_own():
+    assert read_marking([], INDEX, memory={skeleton("195-30-1286"): 1.0}) == []
+    # Text that holds nothing of the article or its serials: still nothing from the memory.
+    assert read_marking([line("ST20", 0)], INDEX, memory={skeleton("195-30-1286"): 1.0}) == []
 
 
 def test_a_clear_reading_is_never_overridden():

@@ -89,3 +89,49 @@ def test_an_empty_memory_changes_nothing(recognizer, rows):
     for result in (plain, remembered):
         del result["timings_s"]
     assert remembered == plain
+
+
+def _frame_without_text(kind: str) -> bytes:
+    """A plain grey frame, or a blurred texture (steel-like noise) with no text at all."""
+    import cv2
+
+    rng = np.random.default_rng(1)
+    if kind == "grey":
+        pixels = np.full((720, 960, 3), 128, dtype=np.uint8)
+    else:
+        noise = rng.normal(128, 40, (720, 960)).astype(np.float32)
+        pixels = np.clip(cv2.GaussianBlur(noise, (0, 0), 6) * 3 - 256, 0, 255).astype(np.uint8)
+        pixels = np.dstack([pixels] * 3)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["grey", "texture"])
+def test_a_frame_without_text_gets_no_article_whatever_the_memory_holds(recognizer, rows, kind):
+    """The memory is filled with this very frame, labelled with a catalog article: still no answer."""
+    from inference.embedder import DinoV2Embedder
+    from inference.memory import VisualMemory
+    from inference.photo import load_photo
+
+    photo = _frame_without_text(kind)
+    embedder = DinoV2Embedder()
+    memory = VisualMemory(embedder.dimension)
+    article = _stamped_serial(rows).article.split()[0]
+    for i in range(5):
+        memory.add(i, embedder.embed(load_photo(photo).image), article, str(i + 1))
+    with_memory = Recognizer(recognizer.engine, recognizer.index, memory=memory, embedder=embedder)
+    result = with_memory.recognize(photo)
+    assert result.status == UNREADABLE
+    assert result.to_dict()["article"] == "" and result.marking == ""
+    assert not result.sure and result.probability == 0.0
+
+
+def test_a_clear_rendered_marking_is_sure_and_says_why(recognizer, rows):
+    target = _stamped_serial(rows)
+    marking = f"{target.article.split()[0]} {target.serial}"
+    data = recognizer.recognize(render_marking(marking, seed=11).jpeg).to_dict()
+    assert data["marking"] == marking
+    assert data["sure"] and data["probability"] >= recognizer.confidence.sure_from
+    best = data["candidates"][0]
+    assert best["corroborated"] and best["sure"]

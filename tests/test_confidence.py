@@ -1,0 +1,105 @@
+"""Confidence: the evidence, the calibrated probability, and what may be called sure."""
+
+import numpy as np
+import pytest
+from conftest import row
+
+from inference.catalog import CatalogIndex
+from inference.confidence import ConfidenceModel, Logistic, assess, corroborated, evidence
+from inference.reading import TextLine, read_marking
+from inference.scoring import expected_calibration_error, held_out, reliability
+
+INDEX = CatalogIndex(
+    [row("195-30-1285", s) for s in ("2660", "2661", "2662", "2668", "2669")]
+    + [row("АМ117.07.01.210", "31"), row("АМ117.07.01.211", "32"), row("АМ116.06.00.962")]
+)
+MODEL = ConfidenceModel.load()
+
+
+def line(text, y=0.0, chars=None, variant="upright"):
+    quad = np.array([[0, y], [200, y], [200, y + 30], [0, y + 30]], dtype=np.float32)
+    chars = tuple(chars) if chars is not None else (0.99,) * len(text)
+    return TextLine(text, sum(chars) / len(chars), quad, variant, (), None, chars)
+
+
+def assessed(lines):
+    candidates = read_marking(lines, INDEX)
+    assess(candidates, INDEX, MODEL)
+    return candidates
+
+
+def test_a_clear_reading_with_a_listed_serial_is_sure():
+    best = assessed([line("195-30-1285"), line("2661", 40)])[0]
+    assert best.marking == "195-30-1285 2661"
+    assert corroborated(best) and best.sure
+    assert best.probability > 0.9
+
+
+def test_a_doubtful_serial_digit_lowers_the_probability_below_sure():
+    clear = assessed([line("195-30-1285"), line("2669", 40)])[0]
+    doubtful = assessed([line("195-30-1285"), line("2669", 40, chars=(0.99, 0.99, 0.99, 0.4))])[0]
+    assert clear.marking == doubtful.marking == "195-30-1285 2669"
+    assert doubtful.probability < clear.probability
+    assert clear.sure and not doubtful.sure
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [line("195-30-1285"), line("2663", 40)],  # a serial the table does not list
+        [line("195-30-1285")],  # no serial read where the article lists serials
+        [line("АМ116.06.00.962")],  # an article without serials: a stamped digit would go unnoticed
+        [line("2661")],  # the article guessed from the serial alone
+    ],
+)
+def test_what_the_catalog_cannot_corroborate_is_never_sure(lines):
+    best = assessed(lines)[0]
+    assert not corroborated(best)
+    assert not best.sure
+    assert best.probability < MODEL.sure_from
+
+
+def test_the_evidence_counts_catalog_neighbours():
+    best = assessed([line("195-30-1285"), line("2669", 40)])[0]
+    facts = evidence(best, [best], INDEX)
+    assert facts["serial_neighbours"] == pytest.approx(np.log1p(4))  # 2660, 2661, 2662, 2668: one edit from 2669
+    assert facts["article_twins"] == 0.0
+    twin = assessed([line("AM1170701210"), line("31", 40)])[0]
+    assert evidence(twin, [twin], INDEX)["article_twins"] == pytest.approx(np.log1p(1))  # ...210 and ...211
+
+
+def test_the_model_is_data_and_survives_a_round_trip(tmp_path):
+    model = ConfidenceModel(
+        Logistic({"serial_weakest_char": 2.0}, 1.0, {"serial_weakest_char": 0.9}, {"serial_weakest_char": 0.1}),
+        Logistic({}, -1.0, {}, {}),
+        0.8,
+        "test",
+    )
+    path = tmp_path / "model.json"
+    path.write_text(model.to_json(), encoding="utf-8")
+    assert ConfidenceModel.load(path) == model
+    facts = {"serial_weakest_char": 0.9, "corroborated": 1.0}
+    assert model.probability(facts) == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert model.probability({**facts, "corroborated": 0.0}) == pytest.approx(1 / (1 + np.exp(1.0)))
+
+
+def test_the_shipped_model_trusts_a_clearer_serial_more():
+    low, high = ({"serial_weakest_char": c, "corroborated": 1.0} for c in (0.5, 0.99))
+    assert MODEL.probability(low) < MODEL.probability(high)
+    assert 0.5 <= MODEL.sure_from < 1.0
+
+
+def test_reliability_table_and_calibration_error():
+    probabilities = [0.15, 0.15, 0.95, 0.95, 0.95, 0.95]
+    right = [False, False, True, True, True, False]
+    table = reliability(probabilities, right)
+    assert [(b.count, round(b.observed, 2)) for b in table] == [(2, 0.0), (4, 0.75)]
+    # |0.15 - 0| weighted 2/6, |0.95 - 0.75| weighted 4/6
+    assert expected_calibration_error(probabilities, right) == pytest.approx(0.15 * 2 / 6 + 0.2 * 4 / 6)
+
+
+def test_held_out_photos_are_chosen_by_marking():
+    markings = [f"195-30-1285 {2600 + i}" for i in range(300)]
+    kept = [m for m in markings if held_out(m)]
+    assert 0.25 < len(kept) / len(markings) < 0.42
+    assert all(held_out(m) == held_out(m + " ") for m in markings)  # one marking, one side
