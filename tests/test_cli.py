@@ -112,6 +112,54 @@ def test_evaluate_json_has_the_promised_keys(photo_dir, orders_xlsx):
     result = markscan("evaluate", str(photo_dir), "--catalog", str(orders_xlsx), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"n", "score", "iou", "char", "exact", "exact_folded", "p50_s", "p95_s", "peak_rss_mb"}
+    trust = {
+        "sure_share",
+        "wrong_sure",
+        "wrong_among_sure",
+        "ece",
+        "parts",
+        "parts_right",
+        "parts_sure",
+        "parts_wrong_sure",
+    }
+    assert (
+        set(data)
+        == {"n", "side", "score", "iou", "char", "exact", "exact_folded", "p50_s", "p95_s", "peak_rss_mb"} | trust
+    )
     assert data["n"] == 2
     assert data["exact"] == 1.0
+    assert data["wrong_sure"] == 0.0  # every reading is right, so none can be wrong but sure
+
+
+def test_recognize_one_part_prints_one_fused_reading(photo_dir, orders_xlsx, tmp_path, rows):
+    from web.demo import render_marking
+
+    truth = (photo_dir / "labels.csv").read_text(encoding="utf-8").splitlines()[1].rsplit(",", 1)[1]
+    other_view = tmp_path / "second.jpg"
+    other_view.write_bytes(render_marking(truth, seed=31, quarter_turns=3).jpeg)
+    images = photo_dir / "images"
+    command = ["recognize", "--one-part", str(images / "0.jpg"), str(other_view), str(images / "broken.jpg")]
+    result = markscan(*command, "--catalog", str(orders_xlsx))
+    assert result.returncode == 0, result.stderr
+    fused = json.loads(result.stdout)
+    assert fused["marking"] == truth
+    assert [p["marking"] for p in fused["photos"]] == [truth, truth]  # the broken photo is reported, not read
+    assert "broken.jpg" in result.stderr
+    assert fused["sure"] is True
+
+
+def test_evaluate_lists_wrong_but_sure_photos_first(photo_dir, orders_xlsx, tmp_path):
+    """A label that disagrees with a clear reading: the miss a clerk would not catch is listed first."""
+    rows_ = list(csv.reader((photo_dir / "labels.csv").read_text(encoding="utf-8").splitlines()))
+    (tmp_path / "images").symlink_to(photo_dir / "images")
+    blank = ["blank.png", "", rows_[2][2]]  # read as nothing: wrong, and never sure
+    article, serial = rows_[1][2].split()
+    mislabelled = [rows_[1][0], rows_[1][1], f"{article} {serial}0"]  # read clearly, as before
+    with open(tmp_path / "labels.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([rows_[0], blank, mislabelled])
+    result = markscan("evaluate", str(tmp_path), "--catalog", str(orders_xlsx), "-v", "--json")
+    assert result.returncode == 0, result.stderr
+    listed = [line.strip() for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert listed[0].startswith("SURE 0.jpg") and listed[1].startswith("blank.png")
+    figures = json.loads(result.stdout)
+    assert figures["wrong_sure"] == 0.5 and figures["sure_share"] == 0.5

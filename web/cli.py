@@ -9,6 +9,7 @@ import logging
 import resource
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows, run_with_database
@@ -49,6 +50,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from inference.reading import UNREADABLE
 
     recognizer = _recognizer(args)
+    if args.one_part:
+        return _recognize_one_part(recognizer, args.photos)
     failed = 0
     results = []
     for path in args.photos:
@@ -76,6 +79,29 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _recognize_one_part(recognizer, paths: list[str]) -> int:
+    """Read several photos of one part and print one fused reading."""
+    from inference.fusion import fuse
+    from inference.photo import PhotoError
+
+    readings = []
+    for path in paths:
+        try:
+            readings.append({"photo": str(path), **recognizer.recognize(Path(path)).to_dict()})
+        except (PhotoError, OSError) as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+    if not readings:
+        return 1
+    fused = fuse(readings, recognizer.confidence.sure_from)
+    fused["photos"] = [
+        {key: r[key] for key in ("photo", "marking", "status", "probability", "sure")} for r in fused["photos"]
+    ]
+    del fused["photo"]
+    json.dump(fused, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0 if fused["marking"] else 1
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from inference.photo import PhotoError
     from inference.scoring import format_yolo
@@ -97,16 +123,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from inference.confidence import evidence
     from inference.photo import PhotoError
+    from inference.scoring import held_out
 
     directory = Path(args.directory)
     with open(directory / "labels.csv", encoding="utf-8") as f:
         labels = list(csv.DictReader(f))
+    if args.side != "all":
+        labels = [label for label in labels if held_out(label["label_text"]) == (args.side == "held-out")]
     recognizer = _recognizer(args)
     if args.memory == "leave-one-out":
         recognizer.embedder, recognizer.memory = _labelled_memory(directory, labels)
-    scores, plain_scores, latencies, memory_times, misses = [], [], [], [], []
+    scores, plain_scores, latencies, memory_times, photos = [], [], [], [], []
     memory_changed = 0
+    readings_by_marking: dict[str, list[dict]] = defaultdict(list)
+    records = open(args.records, "w", encoding="utf-8") if args.records else None  # noqa: SIM115
     for number, label in enumerate(labels):
         path = directory / "images" / label["image_file"]
         truth = label["label_text"]
@@ -123,20 +155,35 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         latencies.append(time.perf_counter() - t)
         score = _score(label, recognition)
         scores.append(score)
+        read = recognition.marking if recognition else ""
+        sure = bool(recognition and recognition.sure)
+        probability = recognition.probability if recognition else 0.0
+        photos.append((label["image_file"], truth, read, score.exact == 1, sure, probability))
+        if recognition is not None:
+            readings_by_marking[truth].append(recognition.to_dict())
         if args.memory:
             plain_scores.append(_score(label, recognition and recognition.without_memory()))
             memory_changed += bool(recognition and recognition.memory_changed)
             memory_times.append(recognition.timings.get("memory", 0.0) if recognition else 0.0)
-        if score.exact < 1:
-            misses.append((label["image_file"], truth, recognition.marking if recognition else ""))
+        if records is not None:
+            best = recognition.best if recognition else None
+            facts = evidence(best, recognition.candidates, recognizer.index) if best else {}
+            record = {"image_file": label["image_file"], "truth": truth, "read": read, "right": score.exact == 1}
+            record.update(held_out=held_out(truth), probability=probability, sure=sure, evidence=facts)
+            records.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if records is not None:
+        records.close()
     latencies.sort()
     summary = {
         "n": len(scores),
+        "side": args.side,
         **_means(scores),
+        **_trust([p[3] for p in photos], [p[4] for p in photos], [p[5] for p in photos]),
         "p50_s": round(_percentile(latencies, 50), 3),
         "p95_s": round(_percentile(latencies, 95), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    summary.update(_parts(readings_by_marking, recognizer.confidence.sure_from))
     if args.memory:
         memory_times.sort()
         summary["memory_changed"] = memory_changed
@@ -144,16 +191,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         summary["memory_added_p50_s"] = round(_percentile(memory_times, 50), 3)
         summary["memory_added_p95_s"] = round(_percentile(memory_times, 95), 3)
         summary["without_memory"] = _means(plain_scores)
+    if args.verbose:
+        # Wrong-but-sure first: the misses a clerk would not catch.
+        for name, truth, text, _, sure, probability in sorted((p for p in photos if not p[3]), key=lambda p: not p[4]):
+            flag = "SURE " if sure else ""
+            print(f"  {flag}{name}: expected {truth!r}, read {text!r} (p {probability:.2f})", file=sys.stderr)
     if args.json:
         print(json.dumps(summary))
     else:
-        if args.verbose:
-            for name, truth, text in misses:
-                print(f"  {name}: expected {truth!r}, read {text!r}")
         print(
             f"{summary['n']} photos  score {summary['score']:.4f}  (IoU {summary['iou']:.3f}, "
             f"char {summary['char']:.3f}, exact {summary['exact']:.3f}, "
             f"exact after folding look-alikes {summary['exact_folded']:.3f})\n"
+            f"sure {summary['sure_share']:.3f} of photos, wrong but sure {summary['wrong_sure']:.3f}, "
+            f"ECE {summary['ece']:.3f}\n"
+            f"markings photographed more than once, read as one part: {summary['parts_right']} of "
+            f"{summary['parts']} right, {summary['parts_sure']} sure, {summary['parts_wrong_sure']} wrong but sure\n"
             f"latency p50 {summary['p50_s']} s, p95 {summary['p95_s']} s; peak memory {summary['peak_rss_mb']} MB"
         )
         if args.memory:
@@ -165,6 +218,34 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 f"p95 {summary['memory_added_p95_s']} s"
             )
     return 0
+
+
+def _parts(readings_by_marking: dict[str, list[dict]], sure_from: float) -> dict[str, int]:
+    """Every marking photographed more than once, its photos read as one part (as ``recognize --one-part``)."""
+    from inference.fusion import fuse
+
+    parts = {truth: fuse(readings, sure_from) for truth, readings in readings_by_marking.items() if len(readings) > 1}
+    return {
+        "parts": len(parts),
+        "parts_right": sum(fused["marking"] == truth for truth, fused in parts.items()),
+        "parts_sure": sum(fused["sure"] for fused in parts.values()),
+        "parts_wrong_sure": sum(fused["sure"] and fused["marking"] != truth for truth, fused in parts.items()),
+    }
+
+
+def _trust(right: list[bool], sure: list[bool], probabilities: list[float]) -> dict[str, float]:
+    """How far "sure" can be trusted: its share, how often it is wrong, and the calibration error."""
+    from inference.scoring import expected_calibration_error
+
+    n = len(right) or 1
+    called = sum(sure)
+    wrong = sum(s and not r for r, s in zip(right, sure, strict=True))
+    return {
+        "sure_share": round(called / n, 4),
+        "wrong_sure": round(wrong / n, 4),
+        "wrong_among_sure": round(wrong / called, 4) if called else 0.0,
+        "ece": round(expected_calibration_error(probabilities, right), 4),
+    }
 
 
 def _labelled_memory(directory: Path, labels: list[dict]):
@@ -401,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--memory", dest="app_memory", action="store_true", help="with the app's visual memory of confirmed photos"
     )
+    p.add_argument("--one-part", action="store_true", help="the photos show one part: print one fused reading")
     with_catalog(p)
     p.set_defaults(func=cmd_recognize)
 
@@ -413,7 +495,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score readings against DIR/labels.csv")
     p.add_argument("directory")
     p.add_argument("--json", action="store_true")
-    p.add_argument("-v", "--verbose", action="store_true", help="list the photos read wrong")
+    p.add_argument("-v", "--verbose", action="store_true", help="list the photos read wrong, wrong-but-sure first")
+    p.add_argument(
+        "--side",
+        choices=["all", "tune", "held-out"],
+        default="all",
+        help="the photos of markings kept back from tuning (held-out), the others (tune), or all",
+    )
+    p.add_argument("--records", metavar="FILE", help="write each photo's reading and evidence here (JSON lines)")
     p.add_argument(
         "--memory",
         choices=["leave-one-out"],

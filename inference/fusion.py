@@ -1,0 +1,100 @@
+"""Several photos of one part, one reading.
+
+Each photo is read on its own (``Recognition.to_dict()``); the readings vote.
+The article is the one with the most probability summed over photos; the serial
+is then voted among that article's candidates, so a photo that missed the serial
+does not hold back one that read it. Photos that agree raise the probability,
+a photo whose own best reading is something else lowers it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+
+# A photo that agrees adds this share of its own evidence: photos of one part
+# share their light, stamp and wear, so their errors are not independent.
+AGREEING_WEIGHT = 0.5
+# A photo whose best reading is another marking costs at least this much evidence (log-odds).
+DISAGREEING_COST = 1.0
+_LIMIT = 1e-6
+
+
+def _logit(p: float) -> float:
+    p = min(1 - _LIMIT, max(_LIMIT, p))
+    return math.log(p / (1 - p))
+
+
+def _best(reading: dict, article: str, serial: str | None = None) -> dict | None:
+    """The reading's most probable catalog candidate of ``article`` (and ``serial``, when given)."""
+    found = [
+        c
+        for c in reading.get("candidates", [])
+        if c["rows"] and c["article"] == article and (serial is None or c["serial"] == serial)
+    ]
+    return max(found, key=lambda c: c["probability"], default=None)
+
+
+def fuse(readings: Sequence[dict], sure_from: float) -> dict:
+    """One reading from the readings of several photos of the same part.
+
+    The result has the first readable photo's boxes and lines, the fused
+    candidates, ``probability`` and ``sure``, and ``photos``: the readings
+    it was fused from, as given.
+    """
+    if not readings:
+        raise ValueError("no readings to fuse")
+    photos = list(readings)
+    articles: dict[str, float] = defaultdict(float)
+    for reading in readings:
+        for article in {c["article"] for c in reading.get("candidates", []) if c["rows"]}:
+            articles[article] += _best(reading, article)["probability"]
+    base = next((r for r in readings if r.get("candidates")), readings[0])
+    if not articles:  # nothing in the catalog on any photo: the first photo's reading stands
+        return {**base, "photos": photos}
+    article = max(articles, key=lambda a: (articles[a], a))
+    serials: dict[str, float] = defaultdict(float)
+    for reading in readings:
+        for serial in {c["serial"] for c in reading.get("candidates", []) if c["article"] == article and c["serial"]}:
+            serials[serial] += _best(reading, article, serial)["probability"]
+    serial = max(serials, key=lambda s: (serials[s], s)) if serials else ""
+
+    evidence: list[float] = []  # log-odds of each photo that read the chosen marking
+    against = 0.0
+    chosen: dict | None = None
+    for reading in readings:
+        mine = _best(reading, article, serial)
+        top = (reading.get("candidates") or [None])[0]
+        if mine is not None and (chosen is None or mine["probability"] > chosen["probability"]):
+            chosen = mine
+        if top is None or (top["article"], top["serial"]) == (article, serial):
+            if mine is not None:
+                evidence.append(_logit(mine["probability"]))
+        elif not (top["article"] == article and not top["serial"]):  # a missed serial is no vote against
+            against += DISAGREEING_COST + max(0.0, _logit(top["probability"]))
+    assert chosen is not None  # the chosen article and serial come from some photo's candidate
+    evidence.sort(reverse=True)
+    logit = (evidence[0] if evidence else _logit(0.0)) + AGREEING_WEIGHT * sum(max(0.0, e) for e in evidence[1:])
+    probability = 1 / (1 + math.exp(-(logit - against)))
+    same = [c for r in readings for c in r.get("candidates", []) if c["marking"] == chosen["marking"]]
+    sure = any(c.get("corroborated") for c in same) and probability >= sure_from
+    fused = {**chosen, "probability": round(probability, 3), "sure": sure}
+    others = [c for r in readings for c in r.get("candidates", []) if c["marking"] != fused["marking"]]
+    seen = {fused["marking"]}
+    rest = []
+    for c in sorted(others, key=lambda c: -c["probability"]):
+        if c["marking"] not in seen:
+            seen.add(c["marking"])
+            rest.append(c)
+    return {
+        **base,
+        "marking": fused["marking"],
+        "article": fused["article"],
+        "serial": serial,
+        "status": fused["status"],
+        "probability": fused["probability"],
+        "sure": sure,
+        "candidates": [fused, *rest],
+        "photos": photos,
+    }
