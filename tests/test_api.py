@@ -208,3 +208,33 @@ def test_dock_mode_groups_the_session_by_order_and_warns_of_repeats(client, targ
     export_link = re.search(r'href="(/history\.csv\?[^"]+)"', summary.text).group(1).replace("&amp;", "&")
     exported = client.get(export_link).content.decode("utf-8-sig").splitlines()
     assert len(exported) == 3  # the header and this dock session's two scans
+
+
+def test_another_photo_of_the_part_is_fused_into_the_scan(client, target):
+    _, marking = target
+    scan = post_photo(client, render_marking(marking, seed=21).jpeg, key="more-photos-01").json()
+    assert scan["photos"] == 1 and "sure" in scan and 0 <= scan["probability"] <= 1
+    second = render_marking(marking, seed=22, quarter_turns=1).jpeg
+    response = client.post(f"/api/scans/{scan['id']}/photos", files={"photo": ("b.jpg", second, "image/jpeg")})
+    assert response.status_code == 200, response.text
+    fused = response.json()
+    assert fused["id"] == scan["id"] and fused["photos"] == 2
+    assert fused["marking"] == marking
+    assert [p["marking"] for p in fused["reading"]["photos"]] == [marking, marking]
+    assert fused["probability"] >= scan["probability"]  # two photos that agree
+    # The same photo again (a retried upload) changes nothing.
+    again = client.post(f"/api/scans/{scan['id']}/photos", files={"photo": ("b.jpg", second, "image/jpeg")})
+    assert again.status_code == 200 and again.json()["photos"] == 2
+
+
+def test_another_photo_is_refused_clearly_when_it_cannot_be_used(client, target):
+    _, marking = target
+    scan = post_photo(client, render_marking(marking, seed=23).jpeg, key="more-photos-02").json()
+    url = f"/api/scans/{scan['id']}/photos"
+    broken = client.post(url, files={"photo": ("x.jpg", b"not a photo at all", "image/jpeg")})
+    assert broken.status_code == 422 and "cannot be read" in broken.json()["error"]
+    assert client.get(f"/api/scans/{scan['id']}").json()["photos"] == 1  # nothing lost, nothing added
+    assert client.post("/api/scans/999999/photos", files={"photo": ("a.jpg", b"x", "image/jpeg")}).status_code == 404
+    client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    late = client.post(url, files={"photo": ("c.jpg", render_marking(marking, seed=24).jpeg, "image/jpeg")})
+    assert late.status_code == 409 and "undo the confirmation" in late.json()["error"]

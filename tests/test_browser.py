@@ -179,3 +179,16 @@ def test_a_refused_photo_is_kept_aside_and_shown_in_history(page, tmp_path):
     assert "не принято" in local.first.inner_text()
     local.first.locator("button").click()
     wait_until(page, "MarkscanQueue.failed().then(items => items.length === 0)", 10)
+
+
+def test_the_card_says_sure_and_takes_another_photo_of_the_part(page, tmp_path, rows):
+    row = next(r for r in rows if r.serial and r.article.split()[0].count("-") == 2)
+    marking = f"{row.article.split()[0]} {row.serial}"
+    new_result(page, photo_file(tmp_path, marking, 41))
+    card = page.locator("#result .card")
+    assert card.locator("[data-confidence]").get_attribute("data-confidence") == "sure"
+    assert "уверенно" in card.locator("[data-confidence]").inner_text()
+    card_id = card.get_attribute("id")
+    card.locator("[data-more-photos] input[type=file]").set_input_files(photo_file(tmp_path, marking, 42))
+    page.locator(f"#{card_id} .part-photos", has_text="2").wait_for(timeout=60_000)
+    assert page.locator(f"#{card_id} [data-marking]").inner_text().strip() == marking

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import re
 
@@ -65,12 +66,8 @@ async def read_upload(request: Request, field: str) -> tuple[bytes, dict]:
     return data, fields
 
 
-async def recognize_and_store(request: Request, photo: bytes, key: str) -> tuple[scans.Scan, bool]:
-    """Read a photo and record the scan: (scan, new). A retried key returns the first scan."""
-    db = request.app.state.db
-    existing = await scans.find_scan_by_key(db, key)
-    if existing is not None:
-        return existing, False
+async def read_photo(request: Request, photo: bytes) -> dict:
+    """Recognize a photo and keep it: its reading, with ``photo_key`` and ``annotated_key`` in the photo store."""
     try:
         recognition = await request.app.state.pool.recognize(photo)
     except PhotoError as exc:
@@ -81,8 +78,47 @@ async def recognize_and_store(request: Request, photo: bytes, key: str) -> tuple
     reading = recognition.to_dict()
     # Encoding and disk writes off the event loop: other people keep being served.
     reading["annotated_key"] = await asyncio.to_thread(lambda: photos.save(annotated_jpeg(recognition)))
-    photo_key = await asyncio.to_thread(photos.save, photo)
-    return await scans.add_scan(db, key, photo_key, current_user(request), reading)
+    reading["photo_key"] = await asyncio.to_thread(photos.save, photo)
+    return reading
+
+
+async def recognize_and_store(request: Request, photo: bytes, key: str) -> tuple[scans.Scan, bool]:
+    """Read a photo and record the scan: (scan, new). A retried key returns the first scan."""
+    db = request.app.state.db
+    existing = await scans.find_scan_by_key(db, key)
+    if existing is not None:
+        return existing, False
+    reading = await read_photo(request, photo)
+    return await scans.add_scan(db, key, reading["photo_key"], current_user(request), reading)
+
+
+MAX_PHOTOS_PER_PART = 8
+
+
+async def add_photo(request: Request, scan: scans.Scan, photo: bytes) -> scans.Scan:
+    """Another photo of the scan's part ("ещё фото"): read it and fuse it with the photos before.
+
+    Sending the same photo again changes nothing, so a retried upload is harmless.
+    """
+    if scan.confirmed_at is not None:
+        raise ApiError(409, "the scan is confirmed: undo the confirmation to add a photo")
+    readings = scan.reading.get("photos") or [{**scan.reading, "photo_key": scan.photo_key}]
+    if hashlib.sha256(photo).hexdigest() in {r.get("photo_key") for r in readings}:
+        return scan
+    if len(readings) >= MAX_PHOTOS_PER_PART:
+        raise ApiError(409, f"a part has at most {MAX_PHOTOS_PER_PART} photos")
+    reading = await read_photo(request, photo)
+    fused = request.app.state.pool.fuse([*readings, reading])
+    updated = await scans.replace_reading(request.app.state.db, scan.id, fused)
+    if updated is None:
+        raise ApiError(409, "the scan was confirmed meanwhile: undo the confirmation to add a photo")
+    return updated
+
+
+async def add_scan_photo(request: Request) -> Response:
+    scan = await scan_or_404(request)
+    photo, _ = await read_upload(request, "photo")
+    return JSONResponse((await add_photo(request, scan, photo)).to_dict())
 
 
 def idempotency_key(request: Request, fields: dict) -> str:

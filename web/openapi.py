@@ -82,6 +82,24 @@ OPENAPI = {
                 },
             }
         },
+        "/api/scans/{scan_id}/photos": {
+            "post": {
+                "summary": "Another photo of the scan's part: read and fused with the photos before (the same photo"
+                " twice changes nothing)",
+                "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": _multipart({"photo": {"type": "string", "format": "binary"}}),
+                "responses": {
+                    "200": {"description": "the scan, its reading fused over all its photos", **_SCAN},
+                    "400": _ERROR,
+                    "404": _ERROR,
+                    "409": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                    "503": _ERROR,
+                },
+            }
+        },
         "/api/catalog/search": {
             "get": {
                 "summary": "Catalog articles like q (OCR-aware)",
@@ -113,6 +131,9 @@ OPENAPI = {
                     "article": {"type": "string"},
                     "serial": {"type": "string"},
                     "confidence": {"type": "number"},
+                    "probability": {"type": "number", "description": "the chance the reading is exactly right"},
+                    "sure": {"type": "boolean", "description": "shown as уверенно: corroborated and probable"},
+                    "photos": {"type": "integer", "description": "photos of the part fused into the reading"},
                     "created_at": {"type": "string"},
                     "created_by": {"type": "string"},
                     "confirmed": {"type": ["object", "null"]},

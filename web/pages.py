@@ -20,19 +20,26 @@ from web.storage import memory as memory_entries
 from web.storage import scans, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+CONFIDENCE_WORDS = {"sure": "уверенно", "check": "проверьте", "none": "не найдено"}
 
-CONFIDENCE_WORDS = {
-    "matched": "уверенно",
-    "article only": "проверьте",
-    "not in catalog": "не найдено",
-    "unreadable": "не найдено",
-}
+
+def confidence_word(reading: dict) -> tuple[str, str]:
+    """The word the card shows for a reading, and its kind: "уверенно" only for a sure reading."""
+    if reading.get("sure"):
+        kind = "sure"
+    elif reading.get("status") in ("matched", "article only"):
+        kind = "check"
+    else:
+        kind = "none"
+    return CONFIDENCE_WORDS[kind], kind
+
+
 STATUS_WORDS = {
     scans.AWAITING: "ожидает подтверждения",
     scans.CONFIRMED: "подтверждено",
     scans.CORRECTED: "исправлено",
 }
-templates.env.globals.update(confidence_words=CONFIDENCE_WORDS, status_words=STATUS_WORDS)
+templates.env.globals.update(confidence_word=confidence_word, status_words=STATUS_WORDS)
 
 
 def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
@@ -138,6 +145,19 @@ async def undo_confirmation(request: Request) -> Response:
             scan = await api.unconfirm(request, scan)
     except api.ApiError as exc:
         error = i18n.translate(request, UNDO_REFUSALS.get(exc.status, exc.message))
+    # A refusal is shown in the card (HTMX swaps only 2xx answers in).
+    return render(request, "scan_card.html", {"scan": scan, "error": error, **await _onec_states(request, [scan.id])})
+
+
+async def add_photo(request: Request) -> Response:
+    """ "Ещё фото": another photo of the part, fused into the card's reading."""
+    scan = await api.scan_or_404(request)
+    error = None
+    try:
+        photo, _ = await api.read_upload(request, "photo")
+        scan = await api.add_photo(request, scan, photo)
+    except api.ApiError as exc:
+        error = exc.message
     # A refusal is shown in the card (HTMX swaps only 2xx answers in).
     return render(request, "scan_card.html", {"scan": scan, "error": error, **await _onec_states(request, [scan.id])})
 

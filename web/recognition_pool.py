@@ -15,6 +15,7 @@ import numpy as np
 
 from inference.catalog import CatalogIndex
 from inference.embedder import Embedder, RecentEmbeddings
+from inference.fusion import fuse
 from inference.memory import Neighbour, VisualMemory
 from inference.ocr import OcrEngine
 from inference.photo import load_photo, thumbnail_jpeg
@@ -45,7 +46,11 @@ class RecognitionPool:
     def replace_catalog(self, index: CatalogIndex) -> None:
         """Use a new catalog for photos from now on (readings in flight keep the old one)."""
         old = self.recognizer
-        self.recognizer = Recognizer(old.engine, index, old.plan, old.memory, old.embedder)
+        self.recognizer = Recognizer(old.engine, index, old.plan, old.memory, old.embedder, old.confidence)
+
+    def fuse(self, readings: list[dict]) -> dict:
+        """One reading from the readings of several photos of one part (``inference.fusion``)."""
+        return fuse(readings, self.recognizer.confidence.sure_from)
 
     @property
     def memory(self) -> VisualMemory | None:

@@ -61,6 +61,9 @@ class Scan:
             "article": self.article,
             "serial": self.serial,
             "confidence": self.confidence,
+            "probability": self.reading.get("probability", 0.0),
+            "sure": bool(self.reading.get("sure")),
+            "photos": len(self.reading.get("photos") or [self.photo_key]),
             "order_number": self.order_number,
             "station_unit": self.station_unit,
             "confirmed": None
@@ -139,6 +142,26 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
     scan = await find_scan(db, cursor.lastrowid)
     assert scan is not None
     return scan, True
+
+
+async def replace_reading(db: Database, scan_id: int, reading: dict) -> Scan | None:
+    """A new reading for a scan not yet confirmed (another photo of the part was fused in); None if confirmed."""
+    cursor = await db.connection.execute(
+        "UPDATE scans SET reading_status = ?, marking = ?, article = ?, serial = ?, confidence = ?, reading_json = ?,"
+        " order_number = ?, station_unit = ? WHERE id = ? AND confirmed_at IS NULL",
+        (
+            reading["status"],
+            reading["marking"],
+            reading["article"],
+            reading["serial"],
+            reading["confidence"],
+            json.dumps(reading, ensure_ascii=False),
+            *_order_of(reading),
+            scan_id,
+        ),
+    )
+    await db.connection.commit()
+    return await find_scan(db, scan_id) if cursor.rowcount else None
 
 
 async def confirm_scan(
