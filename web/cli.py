@@ -129,22 +129,28 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     directory = Path(args.directory)
     with open(directory / "labels.csv", encoding="utf-8") as f:
-        labels = list(csv.DictReader(f))
-    if args.side != "all":
-        labels = [label for label in labels if held_out(label["label_text"]) == (args.side == "held-out")]
+        every = list(csv.DictReader(f))
+    on_side = [args.side == "all" or held_out(label["label_text"]) == (args.side == "held-out") for label in every]
+    labels = [label for label, inside in zip(every, on_side, strict=True) if inside]
+    if args.memory == "other-side" and args.side == "all":
+        print("--memory other-side needs --side tune or --side held-out", file=sys.stderr)
+        return 2
     recognizer = _recognizer(args)
     if args.memory == "leave-one-out":
         recognizer.embedder, recognizer.memory = _labelled_memory(directory, labels)
+    elif args.memory == "other-side":
+        others = [label for label, inside in zip(every, on_side, strict=True) if not inside]
+        recognizer.embedder, recognizer.memory = _labelled_memory(directory, others)
     scores, plain_scores, latencies, memory_times, photos = [], [], [], [], []
     memory_changed = 0
     readings_by_marking: dict[str, list[dict]] = defaultdict(list)
     records = open(args.records, "w", encoding="utf-8") if args.records else None  # noqa: SIM115
-    for number, label in enumerate(labels):
+    for label in labels:
         path = directory / "images" / label["image_file"]
         truth = label["label_text"]
 
-        def exclude(entry_id: int, article: str, serial: str, number=number, truth=truth) -> bool:
-            return entry_id == number or f"{article} {serial}".strip() == truth
+        def exclude(entry_id: int, article: str, serial: str, truth=truth) -> bool:
+            return f"{article} {serial}".strip() == truth  # never a photo of the same marking
 
         t = time.perf_counter()
         try:
@@ -505,8 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--records", metavar="FILE", help="write each photo's reading and evidence here (JSON lines)")
     p.add_argument(
         "--memory",
-        choices=["leave-one-out"],
-        help="with a visual memory of the other labelled photos (never those of the same marking)",
+        choices=["leave-one-out", "other-side"],
+        help="with a visual memory of the other labelled photos (never those of the same marking), "
+        "or of the photos on the other side of the held-out split (as the app meets new markings)",
     )
     with_catalog(p)
     p.set_defaults(func=cmd_evaluate)
