@@ -163,3 +163,9 @@ def test_evaluate_lists_wrong_but_sure_photos_first(photo_dir, orders_xlsx, tmp_
     assert listed[0].startswith("SURE 0.jpg") and listed[1].startswith("blank.png")
     figures = json.loads(result.stdout)
     assert figures["wrong_sure"] == 0.5 and figures["sure_share"] == 0.5
+
+
+def test_a_memory_of_the_other_side_needs_a_side(photo_dir, orders_xlsx):
+    result = markscan("evaluate", str(photo_dir), "--catalog", str(orders_xlsx), "--memory", "other-side")
+    assert result.returncode == 2
+    assert "--side tune or --side held-out" in result.stderr
