@@ -137,7 +137,7 @@ class CatalogIndex:
             for serial in entry.serials:
                 self.serial_lengths[len(serial)] += 1
         self.n_rows = len(rows)
-        self._twins: dict[str, int] = {}
+        self._twins: dict[str, list[str]] = {}
         self._cache: dict[tuple[tuple[str, ...], int, int], list[ArticleMatch]] = {}
 
     def __len__(self) -> int:
@@ -208,13 +208,13 @@ class CatalogIndex:
         with_serial = [r for r in entry.rows if serial and r.serial == serial]
         return with_serial or entry.rows
 
-    def twins(self, key: str) -> int:
-        """How many other articles lie one edit from ``key``: a misread character could land on them."""
-        count = self._twins.get(key)
-        if count is None:
-            found = process.extract(key, self._keys, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
-            count = self._twins[key] = sum(1 for other, _, _ in found if other != key)
-        return count
+    def twins(self, key: str) -> list[str]:
+        """The other articles one edit from ``key``: a single misread character could land on them."""
+        found = self._twins.get(key)
+        if found is None:
+            near = process.extract(key, self._keys, scorer=Levenshtein.distance, score_cutoff=1, limit=None)
+            found = self._twins[key] = sorted(other for other, _, _ in near if other != key)
+        return found
 
     def articles_with_serial(self, serial: str) -> list[ArticleEntry]:
         """Every article whose rows list ``serial``."""

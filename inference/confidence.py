@@ -23,7 +23,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from inference.catalog import CatalogIndex
-from inference.lookalikes import skeleton
+from inference.lookalikes import fold, skeleton
 from inference.reading import Candidate, TextLine
 
 MODEL_PATH = Path(__file__).with_name("confidence_model.json")
@@ -38,6 +38,8 @@ FEATURES = (
     "serial_missing",  # the article lists serials, none was read
     "serial_unlisted",  # a serial was read that the table does not list for the article
     "serial_weakest_char",  # lowest character probability on the serial's line (0: no serial)
+    "deciding_char",  # lowest probability on the characters that pick the row: the serial's, and the
+    # article's where a catalog twin differs
     "serial_readings",  # plausible readings that agree on the serial, up to 3
     "serial_neighbours",  # log(1 + serials the article lists one edit from the one read)
     "serial_searched",  # the serial was found by the second search, not boxed by the detector
@@ -66,6 +68,40 @@ def _weakest(lines: Sequence[TextLine]) -> float:
     return min(scores) if scores else 0.0
 
 
+def _matched_characters(lines: Sequence[TextLine]) -> list[tuple[str, float]]:
+    """The characters of ``lines`` as matching compares them (``skeleton``), each with its recognizer score."""
+    out = []
+    for line in lines:
+        text = fold(line.text)
+        scores = line.char_scores if len(line.char_scores) == len(text) else (line.score,) * len(text)
+        out += [(ch, score) for ch, score in zip(text, scores, strict=True) if ch.isalnum()]
+    return out
+
+
+def twin_clarity(key: str, lines: Sequence[TextLine], twins: Sequence[str]) -> float:
+    """How clearly the characters that tell article ``key`` from its catalog twins were read.
+
+    The lowest recognizer score on a character of ``lines`` standing where a twin
+    differs (1.0 when the article has no twin; 0.0 where the reading has no
+    character there at all).
+    """
+    if not twins:
+        return 1.0
+    read = _matched_characters(lines)
+    scores: dict[int, float] = {}  # position in the key -> score of the character read there
+    for op in Levenshtein.opcodes(key, "".join(ch for ch, _ in read)):
+        if op.tag == "equal" or (op.tag == "replace" and op.src_end - op.src_start == op.dest_end - op.dest_start):
+            for k in range(op.src_end - op.src_start):
+                scores[op.src_start + k] = read[op.dest_start + k][1]
+    clarity = 1.0
+    for twin in twins:
+        for op in Levenshtein.opcodes(key, twin):
+            if op.tag != "equal":
+                positions = range(op.src_start, max(op.src_end, op.src_start + 1))
+                clarity = min(clarity, *(scores.get(min(p, len(key) - 1), 0.0) for p in positions))
+    return clarity
+
+
 def evidence(candidate: Candidate, candidates: Sequence[Candidate], index: CatalogIndex) -> dict[str, float]:
     """The evidence for one candidate among the photo's candidates."""
     serial = candidate.serial
@@ -80,15 +116,18 @@ def evidence(candidate: Candidate, candidates: Sequence[Candidate], index: Catal
     serial_lines = [candidate.serial_line] if candidate.serial_line is not None else article_lines
     article_weakest = _weakest(article_lines)
     serial_weakest = _weakest(serial_lines) if serial else 0.0
+    twins = index.twins(key) if entry is not None and candidate.article_similarity > 0 else []
+    twin_clear = twin_clarity(key, article_lines, twins)
     return {
         "article_similarity": candidate.article_similarity,
         "article_weakest_char": article_weakest,
         "weakest_char": min(article_weakest, serial_weakest) if serial else article_weakest,
         "article_views": float(min(candidate.views, 3)),
-        "article_twins": math.log1p(index.twins(key)) if entry is not None else 0.0,
+        "article_twins": math.log1p(len(index.twins(key))) if entry is not None else 0.0,
         "serial_missing": float(not serial and bool(listed)),
         "serial_unlisted": float(bool(serial) and not candidate.serial_listed),
         "serial_weakest_char": serial_weakest,
+        "deciding_char": min(serial_weakest, twin_clear) if serial else twin_clear,
         "serial_readings": float(min(candidate.serial_readings, 3)),
         "serial_neighbours": math.log1p(neighbours),
         "serial_searched": float(candidate.serial_line is not None and candidate.serial_line.searched),

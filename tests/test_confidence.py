@@ -5,7 +5,7 @@ import pytest
 from conftest import row
 
 from inference.catalog import CatalogIndex
-from inference.confidence import ConfidenceModel, Logistic, assess, corroborated, evidence
+from inference.confidence import FEATURES, ConfidenceModel, Logistic, assess, corroborated, evidence
 from inference.reading import TextLine, read_marking
 from inference.scoring import expected_calibration_error, held_out, reliability
 
@@ -84,7 +84,8 @@ def test_the_model_is_data_and_survives_a_round_trip(tmp_path):
 
 
 def test_the_shipped_model_trusts_a_clearer_serial_more():
-    low, high = ({"serial_weakest_char": c, "corroborated": 1.0} for c in (0.5, 0.99))
+    clear = {feature: 1.0 for feature in FEATURES}
+    low, high = ({**clear, "serial_weakest_char": c, "deciding_char": c} for c in (0.5, 0.99))
     assert MODEL.probability(low) < MODEL.probability(high)
     assert 0.5 <= MODEL.sure_from < 1.0
 
@@ -103,3 +104,14 @@ def test_held_out_photos_are_chosen_by_marking():
     kept = [m for m in markings if held_out(m)]
     assert 0.25 < len(kept) / len(markings) < 0.42
     assert all(held_out(m) == held_out(m + " ") for m in markings)  # one marking, one side
+
+
+def test_a_doubtful_character_that_tells_twin_articles_apart_is_not_sure():
+    """…210 and …211 are both in the table: a doubt on the last character of the article decides the row."""
+    clear = assessed([line("AM1170701210"), line("31", 40)])[0]
+    doubt = (0.99,) * 11 + (0.45,)
+    doubtful = assessed([line("AM1170701210", chars=doubt), line("31", 40)])[0]
+    assert clear.marking == doubtful.marking == "АМ117.07.01.210 31"
+    assert clear.sure and not doubtful.sure
+    elsewhere = (0.45,) + (0.99,) * 11  # a doubt where no twin differs changes nothing
+    assert assessed([line("AM1170701210", chars=elsewhere), line("31", 40)])[0].sure
