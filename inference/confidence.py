@@ -2,7 +2,7 @@
 
 "Matched in the catalog" is not "read right": an article that lists serials 1..8
 matches any digit read. The evidence here is what a careful reader weighs: how
-clearly the weakest character was read, whether several views of the photo agree,
+clearly the characters that pick the row were read, whether several views of the photo agree,
 how many catalog neighbours a single misread character would land on, whether the
 serial was boxed by the detector or only found by the second search round the
 article. Only a corroborated reading (the article read, its serial one the table lists)
@@ -32,7 +32,6 @@ MODEL_PATH = Path(__file__).with_name("confidence_model.json")
 FEATURES = (
     "article_similarity",  # OCR-aware similarity of the reading to the article (0: inferred from the serial)
     "article_weakest_char",  # the recognizer's lowest character probability on the article's line
-    "weakest_char",  # the lowest on any line of the marking, article or serial
     "article_views",  # views of the photo (turns, contrast, unrolled) that read the article, up to 3
     "article_twins",  # log(1 + catalog articles one edit away)
     "serial_missing",  # the article lists serials, none was read
@@ -116,14 +115,14 @@ def evidence(candidate: Candidate, candidates: Sequence[Candidate], index: Catal
     serial_lines = [candidate.serial_line] if candidate.serial_line is not None else article_lines
     article_weakest = _weakest(article_lines)
     serial_weakest = _weakest(serial_lines) if serial else 0.0
-    twins = index.twins(key) if entry is not None and candidate.article_similarity > 0 else []
-    twin_clear = twin_clarity(key, article_lines, twins)
+    twins = index.twins(key) if entry is not None else []
+    # An article guessed from its serial has no characters of its own to weigh.
+    twin_clear = twin_clarity(key, article_lines, twins) if candidate.article_similarity > 0 else 1.0
     return {
         "article_similarity": candidate.article_similarity,
         "article_weakest_char": article_weakest,
-        "weakest_char": min(article_weakest, serial_weakest) if serial else article_weakest,
         "article_views": float(min(candidate.views, 3)),
-        "article_twins": math.log1p(len(index.twins(key))) if entry is not None else 0.0,
+        "article_twins": math.log1p(len(twins)),
         "serial_missing": float(not serial and bool(listed)),
         "serial_unlisted": float(bool(serial) and not candidate.serial_listed),
         "serial_weakest_char": serial_weakest,

@@ -259,7 +259,7 @@ class Recognizer:
                 break
         neighbours, changed, ocr_candidates = [], False, None
         # The memory is asked only about a photo the OCR read something on, and read unclearly.
-        asked = lines and not _clear(candidates)
+        asked = bool(lines) and not _clear(candidates)
         if self.memory is not None and self.embedder is not None and len(self.memory) and asked:
             with timed(timings, "memory"):
                 neighbours = self.memory.search(self.embedder.embed(photo.image), exclude=exclude)

@@ -86,6 +86,12 @@ def _order_of(reading: dict) -> tuple[str, str]:
     return "", ""
 
 
+def _reading_columns(reading: dict) -> tuple:
+    """reading_status, marking, article, serial, confidence, reading_json, order_number, station_unit."""
+    what = (reading["status"], reading["marking"], reading["article"], reading["serial"], reading["confidence"])
+    return (*what, json.dumps(reading, ensure_ascii=False), *_order_of(reading))
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -119,19 +125,7 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
             "INSERT INTO scans (idempotency_key, photo_key, created_at, created_by, reading_status, marking,"
             " article, serial, confidence, reading_json, order_number, station_unit)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                idempotency_key,
-                photo_key,
-                now(),
-                who,
-                reading["status"],
-                reading["marking"],
-                reading["article"],
-                reading["serial"],
-                reading["confidence"],
-                json.dumps(reading, ensure_ascii=False),
-                *_order_of(reading),
-            ),
+            (idempotency_key, photo_key, now(), who, *_reading_columns(reading)),
         )
         await db.connection.commit()
     except sqlite3.IntegrityError:
@@ -149,16 +143,7 @@ async def replace_reading(db: Database, scan_id: int, reading: dict) -> Scan | N
     cursor = await db.connection.execute(
         "UPDATE scans SET reading_status = ?, marking = ?, article = ?, serial = ?, confidence = ?, reading_json = ?,"
         " order_number = ?, station_unit = ? WHERE id = ? AND confirmed_at IS NULL",
-        (
-            reading["status"],
-            reading["marking"],
-            reading["article"],
-            reading["serial"],
-            reading["confidence"],
-            json.dumps(reading, ensure_ascii=False),
-            *_order_of(reading),
-            scan_id,
-        ),
+        (*_reading_columns(reading), scan_id),
     )
     await db.connection.commit()
     return await find_scan(db, scan_id) if cursor.rowcount else None
