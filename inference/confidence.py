@@ -40,6 +40,7 @@ FEATURES = (
     "deciding_char",  # lowest probability on the characters that pick the row: the serial's, and the
     # article's where a catalog twin differs
     "serial_readings",  # plausible readings that agree on the serial, up to 3
+    "serial_rival",  # the strongest reading of another serial the table lists for the article (0..1)
     "serial_neighbours",  # log(1 + serials the article lists one edit from the one read)
     "serial_searched",  # the serial was found by the second search, not boxed by the detector
     "serial_short",  # one or two characters: easy to miss, easy to invent
@@ -128,6 +129,7 @@ def evidence(candidate: Candidate, candidates: Sequence[Candidate], index: Catal
         "serial_weakest_char": serial_weakest,
         "deciding_char": min(serial_weakest, twin_clear) if serial else twin_clear,
         "serial_readings": float(min(candidate.serial_readings, 3)),
+        "serial_rival": candidate.serial_rival,
         "serial_neighbours": math.log1p(neighbours),
         "serial_searched": float(candidate.serial_line is not None and candidate.serial_line.searched),
         "serial_short": float(0 < len(serial) <= 2),

@@ -81,6 +81,7 @@ class Candidate:
     views: int = 0  # views of the photo (turns, contrast, unrolled) that read the article
     serial_readings: int = 0  # plausible readings that agree on the serial
     serial_line: TextLine | None = None  # the line the serial was read from, if not the article's
+    serial_rival: float = 0.0  # the strongest reading of another serial the table lists for the article
     probability: float = 0.0  # the chance this reading is exactly right (inference.confidence)
     corroborated: bool = False  # the article read, the serial one the table lists (inference.confidence)
     sure: bool = False  # corroborated and probable enough: shown as "уверенно"
@@ -225,6 +226,7 @@ class SerialChoice:
     listed: bool  # the table lists it for the article
     line: TextLine | None  # the line it was read from (None: the article's own line)
     readings: int  # how many plausible readings agree on it
+    rival: float = 0.0  # the strongest reading of another serial the table lists for the article
 
 
 NO_SERIAL = SerialChoice("", 0.0, False, None, 0)
@@ -268,7 +270,9 @@ def choose_serial(evidence: _ArticleEvidence, lines: list[TextLine], index_lengt
     # The strongest single reading decides; agreeing readings add a little.
     serial = max(votes, key=lambda s: (best_vote[s][0] + 0.25 * (votes[s] - best_vote[s][0]), s))
     p, line = best_vote[serial]
-    return SerialChoice(serial, min(1.0, p + 0.25 * (votes[serial] - p)), serial in listed, line, agreeing[serial])
+    rival = max((best_vote[s][0] for s in best_vote if s != serial and s in listed), default=0.0)
+    plausibility = min(1.0, p + 0.25 * (votes[serial] - p))
+    return SerialChoice(serial, plausibility, serial in listed, line, agreeing[serial], rival)
 
 
 def _overlap(a: TextLine, b: TextLine) -> float:
@@ -357,6 +361,7 @@ def read_marking(
                 views=len(evidence.views),
                 serial_readings=choice.readings,
                 serial_line=choice.line,
+                serial_rival=choice.rival,
             )
         )
     known = {c.article for c in candidates}
