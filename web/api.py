@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import re
 
@@ -18,6 +17,7 @@ from web.onec import outbox
 from web.recognition_pool import PoolBusy
 from web.storage import scans
 from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
+from web.storage.photos import photo_key
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 
@@ -103,7 +103,7 @@ async def add_photo(request: Request, scan: scans.Scan, photo: bytes) -> scans.S
     if scan.confirmed_at is not None:
         raise ApiError(409, "the scan is confirmed: undo the confirmation to add a photo")
     readings = scan.reading.get("photos") or [{**scan.reading, "photo_key": scan.photo_key}]
-    if hashlib.sha256(photo).hexdigest() in {r.get("photo_key") for r in readings}:
+    if photo_key(photo) in {r.get("photo_key") for r in readings}:
         return scan
     if len(readings) >= MAX_PHOTOS_PER_PART:
         raise ApiError(409, f"a part has at most {MAX_PHOTOS_PER_PART} photos")

@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Protocol
 
 
+def photo_key(data: bytes) -> str:
+    """The key a photo is stored under: its SHA-256, so the same photo always has the same key."""
+    return hashlib.sha256(data).hexdigest()
+
+
 class PhotoStore(Protocol):
     def save(self, data: bytes) -> str: ...
 
@@ -28,7 +33,7 @@ class LocalPhotoStore:
 
     def save(self, data: bytes) -> str:
         """Store ``data`` (atomically; the same photo twice is stored once) and return its key."""
-        key = hashlib.sha256(data).hexdigest()
+        key = photo_key(data)
         path = self._path(key)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
