@@ -1,8 +1,9 @@
 """One photo in, one reading out: the stages wired together.
 
 load photo -> for each variant in the plan: detect lines, recognize each crop
-upright and turned half round -> match the lines so far against the catalog ->
-stop as soon as a reading is sure. Every stage's time is recorded.
+upright and turned half round -> match the lines so far against the catalog and
+weigh the evidence -> stop as soon as the best reading is sure (or the catalog
+match is complete, or more views stop changing it). Every stage's time is recorded.
 """
 
 from __future__ import annotations
@@ -244,7 +245,7 @@ class Recognizer:
             variants[variant.name] = variant
             lines += self._read_variant(variant, timings)
             candidates = self._match(lines, timings)
-            if is_sure(candidates):
+            if self._done(candidates, timings):
                 break
             # An article without a sure serial: look closely around it.
             article_line = _article_line(candidates)
@@ -252,7 +253,7 @@ class Recognizer:
                 searched.add(id(article_line))
                 lines += self._read_neighbourhood(article_line, variants, timings)
                 candidates = self._match(lines, timings)
-                if is_sure(candidates):
+                if self._done(candidates, timings):
                     break
             history.append(candidates[0].marking if candidates else "")
             if _settled(candidates, history):
@@ -268,10 +269,19 @@ class Recognizer:
                     ocr_candidates = candidates
                     candidates = read_marking(lines, self.index, memory=support)
                     changed = _top(candidates) != _top(ocr_candidates)
-        for ranked in (candidates, ocr_candidates or []):
-            assess(ranked, self.index, self.confidence)
+        with timed(timings, "assess"):
+            for ranked in (candidates, ocr_candidates or []):
+                assess(ranked, self.index, self.confidence)
         timings["total"] = time.perf_counter() - t0
         return Recognition(candidates, lines, photo, timings, tried, neighbours, changed, ocr_candidates)
+
+    def _done(self, candidates: list[Candidate], timings: dict[str, float]) -> bool:
+        """No further view is needed: the catalog match is complete, or the evidence already says sure."""
+        if is_sure(candidates):
+            return True
+        with timed(timings, "assess"):
+            assess(candidates, self.index, self.confidence)
+        return bool(candidates and candidates[0].sure)
 
     def _match(self, lines: list[TextLine], timings: dict[str, float]) -> list[Candidate]:
         with timed(timings, "match"):
