@@ -416,14 +416,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from web.app import create_app
-    from web.config import Config
+    from web.config import Config, ConfigError
 
     config = Config.from_env(data_dir=Path(args.data) if args.data else None, workers=args.workers)
     if args.demo:
         print(seed_demo(config.data_dir), flush=True)
         print(demo_login(config.data_dir), flush=True)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:
+        print(f"markscan: {exc}", file=sys.stderr)
+        return 2
     print(f"markscan: http://{args.host}:{args.port}/  (data in {config.data_dir})", flush=True)
-    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level.lower())
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower())
     return 0
 
 

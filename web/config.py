@@ -9,6 +9,29 @@ from pathlib import Path
 
 from web.catalog_source import DEFAULT_DATA_DIR, database_path
 
+MIN_SECRET_CHARS = 32
+
+
+class ConfigError(RuntimeError):
+    """The server cannot start as configured; the message says what to do."""
+
+
+def write_new_secret(path: Path) -> None:
+    """A fresh random key at ``path``, whole or not at all (another process may win the race)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(partial, path)  # appears only complete; fails if another process made one first
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink(missing_ok=True)
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -24,14 +47,21 @@ class Config:
         return database_path(self.data_dir)
 
     def secret_key(self) -> str:
-        """The key that signs session cookies: made once, kept in the data folder, never logged."""
+        """The key that signs session cookies: made once, kept in the data folder, never logged.
+
+        A key file that is empty or short (a write cut off by a full disk in an
+        old release) is refused: signing with it would let anyone forge a session.
+        """
         path = self.data_dir / "secret.key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+            write_new_secret(path)
+        key = path.read_text().strip()
+        if len(key) < MIN_SECRET_CHARS:
+            raise ConfigError(
+                f"{path} holds no usable key ({len(key)} characters, {MIN_SECRET_CHARS} needed); "
+                "delete the file and start again to have a new one made (everyone signs in again)"
+            )
+        return key
 
     @classmethod
     def from_env(cls, **overrides) -> Config:

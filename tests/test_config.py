@@ -1,0 +1,51 @@
+"""Server settings: the session-signing key."""
+
+import errno
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from web.config import MIN_SECRET_CHARS, Config, ConfigError
+
+
+def test_a_new_key_is_made_once_long_and_private(tmp_path):
+    config = Config(data_dir=tmp_path)
+    key = config.secret_key()
+    assert len(key) >= MIN_SECRET_CHARS
+    assert config.secret_key() == key
+    assert stat.S_IMODE((tmp_path / "secret.key").stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]
+
+
+@pytest.mark.parametrize("content", ["", "\n", "short-key"])
+def test_an_empty_or_short_key_file_is_refused(tmp_path, content):
+    (tmp_path / "secret.key").write_text(content)
+    with pytest.raises(ConfigError, match="delete the file"):
+        Config(data_dir=tmp_path).secret_key()
+
+
+def test_a_key_write_cut_off_by_a_full_disk_leaves_no_key_file(tmp_path, monkeypatch):
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        Config(data_dir=tmp_path).secret_key()
+    assert list(tmp_path.iterdir()) == []  # no empty key for the next start to accept
+    monkeypatch.undo()
+    assert len(Config(data_dir=tmp_path).secret_key()) >= MIN_SECRET_CHARS
+
+
+def test_serve_refuses_to_start_on_an_empty_key(tmp_path):
+    (tmp_path / "secret.key").write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "web.cli", "serve", "--data", str(tmp_path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "secret.key holds no usable key" in done.stderr
