@@ -9,7 +9,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+pillow_heif.register_heif_opener()  # HEIC/HEIF: the photo format of iPhones and many Android phones
 
 # Phones give up to ~16 MP; anything past this is a decompression bomb.
 MAX_PIXELS = 50_000_000
@@ -43,7 +46,7 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
                 raise PhotoError(f"the image is too large ({width}x{height} pixels)")
             image.draft("RGB", (working_side, working_side))  # fast JPEG downscale
             image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
+            image = _eight_bit(image).convert("RGB")
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -61,6 +64,15 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
     rgb = np.asarray(image)
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
     return Photo(bgr, upright_size, bgr.shape[1] / upright_size[0])
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16- and 32-bit greyscale scaled down to 8 bits (a plain convert clips all but the darkest to white)."""
+    if image.mode not in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
+        return image
+    values = np.asarray(image, dtype=np.float64)
+    top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 255.0)
+    return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), mode="L")
 
 
 def _upright_size(width: int, height: int, upright: Image.Image) -> tuple[int, int]:

@@ -1,5 +1,6 @@
 import io
 
+import numpy as np
 import pytest
 from conftest import png_header_only
 from PIL import Image
@@ -43,3 +44,24 @@ def test_exif_orientation_is_applied():
 def test_bad_input_gets_a_clear_error(data, message):
     with pytest.raises(PhotoError, match=message):
         load_photo(data)
+
+
+def test_a_heic_photo_from_a_phone_is_read():
+    from web.demo import render_marking
+
+    stamped = Image.open(io.BytesIO(render_marking("1391-30-1583 1574", seed=3).jpeg))
+    buffer = io.BytesIO()
+    stamped.save(buffer, format="HEIF", quality=90)
+    assert buffer.getvalue()[4:12] == b"ftypheic"
+    photo = load_photo(buffer.getvalue())
+    assert photo.original_size == stamped.size
+    assert abs(float(photo.image.mean()) - float(np.asarray(stamped).mean())) < 8
+
+
+def test_a_16_bit_greyscale_png_keeps_its_greys():
+    ramp = (np.tile(np.linspace(0, 65535, 400), (300, 1))).astype(np.uint16)
+    buffer = io.BytesIO()
+    Image.fromarray(ramp).save(buffer, "PNG")  # mode I;16
+    grey = load_photo(buffer.getvalue()).image[:, :, 0]
+    assert grey[:, :10].mean() < 10 and grey[:, -10:].mean() > 245
+    assert 100 < grey[:, 195:205].mean() < 155  # the middle stays mid-grey, not clipped to white
