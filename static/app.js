@@ -5,6 +5,7 @@
   const page = document.querySelector("[data-capture]");
   if (!page) return;
   const csrf = page.dataset.csrf;
+  const user = document.body.dataset.user;
   const video = page.querySelector("video");
   const shutter = page.querySelector("[data-shutter]");
   const torch = page.querySelector("[data-torch]");
@@ -67,10 +68,10 @@
   }
 
   async function send(blob) {
-    await MarkscanQueue.add(blob, csrf);
+    await MarkscanQueue.add(blob, csrf, user);
     busy.hidden = false;
     try {
-      await MarkscanQueue.flush(showScan, csrf);
+      await MarkscanQueue.flush(showScan, csrf, user);
     } finally {
       busy.hidden = true;
       await showQueued();
@@ -99,9 +100,9 @@
     if (event.detail.target && event.detail.target.closest("#result")) changed();
   });
 
-  window.addEventListener("online", () => MarkscanQueue.flush(showScan, csrf).then(showQueued));
+  window.addEventListener("online", () => MarkscanQueue.flush(showScan, csrf, user).then(showQueued));
   showQueued();
-  MarkscanQueue.flush(showScan, csrf).then(showQueued);
+  MarkscanQueue.flush(showScan, csrf, user).then(showQueued);
   startCamera();
 })();
 

@@ -31,8 +31,9 @@ const MarkscanQueue = (() => {
     return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random().toString(16).slice(2));
   }
 
-  const add = (blob, csrf) => {
-    const item = { key: newKey(), blob, csrf, created: new Date().toISOString() };
+  /* Each photo remembers who took it: it is only ever sent in that person's session. */
+  const add = (blob, csrf, user) => {
+    const item = { key: newKey(), blob, csrf, user, created: new Date().toISOString() };
     return run("readwrite", (store) => store.put(item)).then(() => item);
   };
   const all = () => run("readonly", (store) => store.getAll());
@@ -74,14 +75,19 @@ const MarkscanQueue = (() => {
   }
 
   let flushing = null;
-  /* Upload everything queued, oldest first; one flush at a time. ``csrf`` is
-     the page's current token (the service worker has only the stored one). */
-  function flush(onResult, csrf) {
+  /* Upload everything queued, oldest first; one flush at a time. A page passes
+     its current token and who is signed in, and sends only that person's photos
+     (on a shared tablet another person's photos wait for them); the service
+     worker passes neither and sends each photo with the token it was queued with,
+     which only its own session accepts. */
+  function flush(onResult, csrf, user) {
     if (flushing) return flushing;
     flushing = (async () => {
       // Photos queued while this flush runs are picked up by the next pass.
       for (;;) {
-        const items = (await all()).sort((a, b) => a.created.localeCompare(b.created));
+        const items = (await all())
+          .filter((item) => !user || item.user === user)
+          .sort((a, b) => a.created.localeCompare(b.created));
         if (!items.length) return;
         for (const item of items) {
           const result = await upload(item, csrf);

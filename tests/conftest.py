@@ -67,8 +67,8 @@ def app_data(tmp_path_factory, rows):
     async def seed():
         db = await Database.open(data_dir / "markscan.db")
         await db.replace_catalog(rows)
-        await users.add_user(db, "anna", "anna-password", "admin")
-        await users.add_user(db, "oleg", "oleg-password", "operator")
+        await users.add_user(db, "anna", "ledokol-2024", "admin")
+        await users.add_user(db, "oleg", "parovoz-1961", "operator")
         tokens = {"admin": await users.create_token(db, "anna"), "operator": await users.create_token(db, "oleg")}
         await db.close()
         return tokens

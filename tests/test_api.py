@@ -68,23 +68,28 @@ def test_missing_scan_is_404(client):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "status", "message"),
+    ("kwargs", "status", "code", "message"),
     [
-        ({"data": b"%PDF-1.4 nope"}, 422, "cannot be read"),
-        ({"data": b""}, 400, "empty"),
-        ({"data": b"\xff\xd8\xff\xe0 truncated jpeg"}, 422, "cannot be read"),
-        ({"data": png_header_only(30000, 30000), "name": "bomb.png", "ctype": "image/png"}, 422, "too large"),
-        ({"data": b"x" * (3 * 1024 * 1024)}, 413, "larger than"),
-        ({"data": b"\xff\xd8", "key": None}, 400, "idempotency key"),
-        ({"data": b"\xff\xd8", "key": "short"}, 400, "idempotency key"),
-        ({"data": b"\xff\xd8", "key": "k" * 200}, 400, "idempotency key"),
+        ({"data": b"%PDF-1.4 nope"}, 422, "bad_photo", "Фото не прочитать"),
+        ({"data": b""}, 400, "empty_file", "Файл пустой"),
+        ({"data": b"\xff\xd8\xff\xe0 truncated jpeg"}, 422, "bad_photo", "Фото не прочитать"),
+        (
+            {"data": png_header_only(30000, 30000), "name": "bomb.png", "ctype": "image/png"},
+            422,
+            "bad_photo",
+            "too large",
+        ),
+        ({"data": b"x" * (3 * 1024 * 1024)}, 413, "too_large", "Файл больше 2 МБ"),
+        ({"data": b"\xff\xd8", "key": None}, 400, "bad_idempotency_key", "ключ идемпотентности"),
+        ({"data": b"\xff\xd8", "key": "short"}, 400, "bad_idempotency_key", "ключ идемпотентности"),
+        ({"data": b"\xff\xd8", "key": "k" * 200}, 400, "bad_idempotency_key", "ключ идемпотентности"),
     ],
 )
-def test_bad_uploads_get_a_clear_4xx_and_the_server_keeps_serving(client, kwargs, status, message):
+def test_bad_uploads_get_a_clear_4xx_and_the_server_keeps_serving(client, kwargs, status, code, message):
     kwargs = {"key": "bad-input-0001", **kwargs}
     response = post_photo(client, **kwargs)
     assert response.status_code == status, response.text
-    assert message in response.json()["error"]
+    assert response.json()["code"] == code and message in response.json()["error"]
     assert client.get("/healthz").json() == {"ok": True}
 
 
@@ -131,7 +136,7 @@ def test_catalog_import_reports_and_a_wrong_file_changes_nothing(client, target)
     row, _ = target
     bad = client.post("/api/catalog/import", files={"file": ("orders.xlsx", b"not a workbook")})
     assert bad.status_code == 422
-    assert "not changed" in bad.json()["error"]
+    assert bad.json()["code"] == "not_orders" and "каталог не изменён" in bad.json()["error"]
     article = row.article.split()[0]
     assert client.get("/api/catalog/search", params={"q": article}).json()["results"][0]["article"] == article
     merged = client.post(
@@ -182,7 +187,7 @@ def test_catalog_page_searches_and_reports_an_import(client, target):
     fragment = client.get("/catalog", params={"q": article.replace("1", "I")}, headers={"HX-Request": "true"})
     assert article in fragment.text and "<html" not in fragment.text
     bad = client.post("/catalog/import", files={"file": ("o.xlsx", b"nope")}, headers={"HX-Request": "true"})
-    assert bad.status_code == 422 and "not changed" in bad.text
+    assert bad.status_code == 422 and "каталог не изменён" in bad.text
     good = client.post(
         "/catalog/import",
         files={"file": ("o.xlsx", _xlsx([['"8888-30-0002"', 1, "n", "2", "s"], ["", 3, "n", "2", "s"]]))},
@@ -232,9 +237,9 @@ def test_another_photo_is_refused_clearly_when_it_cannot_be_used(client, target)
     scan = post_photo(client, render_marking(marking, seed=23).jpeg, key="more-photos-02").json()
     url = f"/api/scans/{scan['id']}/photos"
     broken = client.post(url, files={"photo": ("x.jpg", b"not a photo at all", "image/jpeg")})
-    assert broken.status_code == 422 and "cannot be read" in broken.json()["error"]
+    assert broken.status_code == 422 and broken.json()["code"] == "bad_photo"
     assert client.get(f"/api/scans/{scan['id']}").json()["photos"] == 1  # nothing lost, nothing added
     assert client.post("/api/scans/999999/photos", files={"photo": ("a.jpg", b"x", "image/jpeg")}).status_code == 404
     client.post(f"/api/scans/{scan['id']}/confirm", json={})
     late = client.post(url, files={"photo": ("c.jpg", render_marking(marking, seed=24).jpeg, "image/jpeg")})
-    assert late.status_code == 409 and "undo the confirmation" in late.json()["error"]
+    assert late.status_code == 409 and late.json()["code"] == "confirmed" and "отмените" in late.json()["error"]

@@ -17,7 +17,7 @@ def app(app_data, ocr_engine):
         yield client, tokens
 
 
-def sign_in(client, name="oleg", password="oleg-password"):
+def sign_in(client, name="oleg", password="parovoz-1961"):
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     response = client.post(

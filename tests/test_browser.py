@@ -66,7 +66,7 @@ def page(server, browser):
     page = context.new_page()
     page.goto("/login")
     page.fill("input[name=name]", "oleg")
-    page.fill("input[name=password]", "oleg-password")
+    page.fill("input[name=password]", "parovoz-1961")
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
     yield page
@@ -171,7 +171,7 @@ def test_a_refused_photo_is_kept_aside_and_shown_in_history(page, tmp_path):
     not_a_photo.write_bytes(b"this is not a photo at all")
     page.set_input_files("input[data-gallery-input]", str(not_a_photo))
     page.locator("#result .error").wait_for(timeout=30_000)
-    assert "cannot be read" in page.locator("#result .error").inner_text()
+    assert "Фото не прочитать" in page.locator("#result .error").inner_text()
     wait_until(page, "MarkscanQueue.failed().then(items => items.length === 1)", 10)
     page.goto("/history")
     local = page.locator("#local-scans li")

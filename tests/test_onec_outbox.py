@@ -8,6 +8,7 @@ from onec_peer import Peer, RunningPeer
 from web.onec import outbox
 from web.onec.client import OnecClient
 from web.onec.config import DEFAULT_IDENTIFICATION_FIELDS, DEFAULT_ORDER_FIELDS, OnecConfig
+from web.storage import outbox as outbox_rows
 from web.storage import scans
 from web.storage.database import Database
 
@@ -42,8 +43,11 @@ async def confirmed_scans(db: Database, n: int) -> list[scans.Scan]:
     made = []
     for i in range(n):
         scan, _ = await scans.add_scan(db, f"outbox-key-{i:04d}", "0" * 64, "oleg", reading(f"195-30-1285 {2640 + i}"))
-        scan = await scans.confirm_scan(db, scan.id, "oleg", scan.article, scan.serial)
-        await outbox.enqueue(db, scan, f"https://markscan.local/scans/{scan.id}/photo.jpg")
+        async with db.transaction() as tx:
+            scan = await scans.confirm(
+                tx, scan.id, "oleg", scan.article, scan.serial, ("201013737", "АЭС Сюйдапу_блок 4")
+            )
+            await outbox.enqueue(tx, scan, f"https://markscan.local/scans/{scan.id}/photo.jpg")
         made.append(scan)
     return made
 
@@ -70,7 +74,7 @@ def test_every_confirmed_scan_reaches_1c_exactly_once_through_faults_and_a_resta
         async with client_for(peer) as client:
             peer.faults["status"] = 500
             assert await outbox.deliver_due(db, client) == 0
-            state = await outbox.states(db, ids)
+            state = await outbox_rows.states(db, ids)
             assert all(s["state"] == "queued" and "HTTP 500" in s["error"] for s in state.values())
             del peer.faults["status"]
             assert await outbox.deliver_due(db, client) == 0  # backing off: nothing due yet
@@ -86,7 +90,7 @@ def test_every_confirmed_scan_reaches_1c_exactly_once_through_faults_and_a_resta
         async with client_for(peer) as client:
             await make_due(db, ids)
             await outbox.deliver_due(db, client)
-            state = await outbox.states(db, ids)
+            state = await outbox_rows.states(db, ids)
         await db.close()
         return made, state
 
@@ -104,7 +108,7 @@ def test_refused_credentials_stop_the_sending_with_a_clear_reason(peer, tmp_path
         made = await confirmed_scans(db, 3)
         async with client_for(peer, password="not-the-password") as client:
             await outbox.deliver_due(db, client)
-        state = await outbox.states(db, [s.id for s in made])
+        state = await outbox_rows.states(db, [s.id for s in made])
         await db.close()
         return state
 
@@ -130,11 +134,12 @@ def test_the_app_sends_a_confirmed_scan_and_shows_its_1c_state(peer, app_data, o
     target = next(r for r in rows if r.serial and r.article.split()[0].count("-") == 2)
     marking = f"{target.article.split()[0]} {target.serial}"
     try:
-        with make_client(data_dir, ocr_engine) as client:
+        with make_client(data_dir, ocr_engine, public_url="https://markscan.plant.local") as client:
             client.headers["Authorization"] = f"Bearer {tokens['admin']}"
             photo = {"photo": ("p.jpg", render_marking(marking, seed=41).jpeg, "image/jpeg")}
             scan = client.post("/api/scans", files=photo, data={"idempotency_key": "onec-app-0001"}).json()
-            client.post(f"/api/scans/{scan['id']}/confirm", json={})
+            # Whatever Host the request names, the link sent to 1C is the configured address.
+            client.post(f"/api/scans/{scan['id']}/confirm", json={}, headers={"Host": "attacker.example"})
             deadline = time.monotonic() + 30
             while not peer.sets.get(IDENTIFICATIONS) and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -143,6 +148,6 @@ def test_the_app_sends_a_confirmed_scan_and_shows_its_1c_state(peer, app_data, o
         (data_dir / "onec.json").unlink()
     (record,) = peer.sets[IDENTIFICATIONS]
     assert record["Маркировка"] == marking and record["ЗаказНомер"] == target.order_number
-    assert record["СсылкаНаФото"].endswith(f"/scans/{scan['id']}/photo.jpg")
+    assert record["СсылкаНаФото"] == f"https://markscan.plant.local/scans/{scan['id']}/photo.jpg"
     assert "1C: передано" in page.text
     assert peer.password not in page.text

@@ -10,7 +10,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -23,9 +24,12 @@ from web.onec.client import OnecClient
 from web.onec.config import OnecConfig
 from web.onec.sync import sync_on_schedule
 from web.openapi import OPENAPI
+from web.operations import Refused, Services
 from web.recognition_pool import RecognitionPool
+from web.security_headers import SecurityHeadersMiddleware
 from web.storage.database import Database
 from web.storage.photos import LocalPhotoStore
+from web.throttle import LoginThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -47,14 +51,17 @@ def create_app(config: Config, engine=None) -> Starlette:
 
             embedder = DinoV2Embedder()
             memory = await visual_memory.load(db, embedder)
-        app.state.db = db
-        app.state.pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder)
+        pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder)
         onec_config = OnecConfig.load(config.data_dir)
-        app.state.onec = OnecClient(onec_config) if onec_config else None
-        sender = asyncio.create_task(outbox.run_forever(db, app.state.onec)) if app.state.onec else None
+        onec = OnecClient(onec_config) if onec_config else None
+        services = Services(db, pool, LocalPhotoStore(config.data_dir / "photos"), onec, config.public_url)
+        app.state.db, app.state.pool, app.state.services = db, pool, services
+        if onec is not None and not config.public_url:
+            log.warning("MARKSCAN_PUBLIC_URL is not set: records sent to 1C carry no photo link")
+        sender = asyncio.create_task(outbox.run_forever(db, onec)) if onec else None
         syncer = None
         if onec_config and onec_config.sync_every_min > 0:
-            syncer = asyncio.create_task(sync_on_schedule(app, onec_config.sync_every_min))
+            syncer = asyncio.create_task(sync_on_schedule(services, onec_config.sync_every_min))
         log.info(
             "markscan ready: %d catalog rows, %s, visual memory %s, 1C %s",
             len(rows),
@@ -69,8 +76,8 @@ def create_app(config: Config, engine=None) -> Starlette:
                 syncer.cancel()
             if sender is not None:
                 sender.cancel()
-                await app.state.onec.close()
-            app.state.pool.close()
+                await onec.close()
+            pool.close()
             await db.close()
 
     routes = [
@@ -111,10 +118,11 @@ def create_app(config: Config, engine=None) -> Starlette:
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
     handlers = {
-        api.ApiError: lambda request, exc: api.error_response(exc),
-        csrf.CsrfError: lambda request, exc: api.error_response(api.ApiError(403, str(exc))),
+        Refused: refused,
+        csrf.CsrfError: lambda request, exc: refused(request, Refused(403, "csrf", CSRF_REFUSAL)),
     }
     middleware = [
+        Middleware(SecurityHeadersMiddleware),
         Middleware(
             SessionMiddleware,
             secret_key=config.secret_key(),
@@ -127,5 +135,15 @@ def create_app(config: Config, engine=None) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers, middleware=middleware)
     app.state.config = config
-    app.state.photos = LocalPhotoStore(config.data_dir / "photos")
+    app.state.login_throttle = LoginThrottle()
     return app
+
+
+CSRF_REFUSAL = "Форма устарела (проверка CSRF не пройдена); обновите страницу и повторите."
+
+
+def refused(request: Request, exc: Refused) -> Response:
+    """A refusal as JSON for the API, as a page (or fragment) for people."""
+    if request.url.path.startswith("/api/"):
+        return api.error_response(request, exc)
+    return pages.render(request, "error.html", {"message": pages.refusal(request, exc)}, exc.status, exc.headers)

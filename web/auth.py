@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web import csrf
-from web.storage import users
+from web.storage import sessions, users
 
 PUBLIC_PATHS = {"/login", "/healthz", "/manifest.webmanifest", "/sw.js"}
 PUBLIC_PREFIXES = ("/static/", "/lang/")
@@ -38,13 +38,13 @@ class AuthMiddleware:
         if authorization.lower().startswith("bearer "):
             user = await users.user_for_token(db, authorization[7:].strip())
             scope.setdefault("state", {})["via_token"] = user is not None
-        elif name := request.session.get("user"):
+        elif (sid := request.session.get("sid")) and (name := await sessions.user_name(db, sid)):
             user = await users.find_user(db, name)
         scope.setdefault("state", {})["user"] = user
         path = request.url.path
         if user is None and not is_public(path):
             response = (
-                JSONResponse({"error": "sign in or send an API token"}, status_code=401)
+                JSONResponse({"error": "sign in or send an API token", "code": "unauthenticated"}, status_code=401)
                 if path.startswith("/api/")
                 else RedirectResponse(f"/login?next={path}", status_code=303)
             )
@@ -52,7 +52,7 @@ class AuthMiddleware:
             return
         verdict = csrf.check_header(request)
         if verdict is False:
-            response = JSONResponse({"error": "CSRF check failed; reload the page"}, status_code=403)
+            response = JSONResponse({"error": "CSRF check failed; reload the page", "code": "csrf"}, status_code=403)
             await response(scope, receive, send)
             return
         scope["state"]["csrf_pending"] = verdict is None

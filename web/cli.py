@@ -297,23 +297,32 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
-    from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
+    """The same import as the Catalog page's, by an admin at the server's shell."""
+    from web import operations
+    from web.storage.photos import LocalPhotoStore
+    from web.storage.users import User
 
+    shell_admin = User("shell", "admin")  # whoever runs the CLI on the server administers it
     try:
-        report = read_orders_xlsx(args.file)
-    except (OrdersTableError, FileNotFoundError) as exc:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
         print(f"{args.file}: {exc}; the catalog was not changed", file=sys.stderr)
         return 2
-    if not report.rows:
-        print(f"{args.file}: no valid rows; the catalog was not changed\n{report.summary()}", file=sys.stderr)
+
+    def run(db):
+        services = operations.Services(db, None, LocalPhotoStore(Path(args.data) / "photos"))
+        return operations.import_orders(services, shell_admin, data, "merge" if args.merge else "replace")
+
+    try:
+        report = _with_database(args.data, run)
+    except operations.Refused as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
         return 2
-
-    def write(db):
-        return db.merge_catalog(report.rows) if args.merge else db.replace_catalog(report.rows)
-
-    written = _with_database(args.data, write)
-    print(report.summary())
-    print(f"{'merged' if args.merge else 'imported'} {written} rows into {database_path(args.data)}")
+    rejected = report["rejected"]
+    print(f"{report['kept']} rows kept, {len(rejected)} rejected, {report['empty_rows']} empty")
+    for problem in rejected[:50]:
+        print(f"  row {problem['row']}: {problem['reason']}")
+    print(f"{'merged' if args.merge else 'imported'} {report['written']} rows into {database_path(args.data)}")
     return 0
 
 
@@ -389,16 +398,51 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from web.storage import users
+
+    disabled = args.func is cmd_user_disable
+    if not _with_database(args.data, lambda db: users.set_disabled(db, args.name, disabled)):
+        print(f"no user named {args.name!r}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} {'disabled: signed out everywhere, tokens refused' if disabled else 'enabled'}")
+    return 0
+
+
+def cmd_user_enable(args: argparse.Namespace) -> int:
+    return cmd_user_disable(args)
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     from web.storage import users
 
     try:
-        token = _with_database(args.data, lambda db: users.create_token(db, args.name))
+        token = _with_database(args.data, lambda db: users.create_token(db, args.name, args.days))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
     print(token)
     return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from web.storage import users
+
+    for token in _with_database(args.data, lambda db: users.list_tokens(db, args.name)):
+        print(f"{token.id}  created {token.created_at}  expires {token.expires_at}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from web.storage import users
+
+    try:
+        revoked = _with_database(args.data, lambda db: users.revoke_tokens(db, args.name, args.id or ""))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{revoked} token(s) of {args.name} revoked")
+    return 0 if revoked else 1
 
 
 def demo_login(data_dir: Path) -> str:
@@ -539,13 +583,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
     p.set_defaults(func=cmd_user_add)
+    for name, func, what in (
+        ("disable", cmd_user_disable, "end a user's sessions and refuse their sign-in and tokens"),
+        ("enable", cmd_user_enable, "let a disabled user sign in again"),
+    ):
+        p = user.add_parser(name, help=what)
+        p.add_argument("name")
+        p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+        p.set_defaults(func=func)
 
     p = sub.add_parser("token", help="API tokens for devices and scripts")
     token = p.add_subparsers(dest="token_command", required=True)
     p = token.add_parser("create", help="print a new API token for user NAME (sent as Authorization: Bearer)")
     p.add_argument("name")
+    p.add_argument("--days", type=int, default=365, help="how long the token is valid (default 365)")
     p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
     p.set_defaults(func=cmd_token_create)
+    p = token.add_parser("list", help="user NAME's tokens: id, created, expires (never the token itself)")
+    p.add_argument("name")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_token_list)
+    p = token.add_parser("revoke", help="revoke user NAME's token ID (as `token list` shows it), or all of them")
+    p.add_argument("name")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.set_defaults(func=cmd_token_revoke)
 
     p = sub.add_parser("onec", help="the link to 1C:Enterprise (OData)")
     onec = p.add_subparsers(dest="onec_command", required=True)

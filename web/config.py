@@ -41,6 +41,8 @@ class Config:
     max_upload_bytes: int = 25 * 1024 * 1024
     secure_cookies: bool = False  # set behind HTTPS (Caddy): the session cookie is then Secure
     visual_memory: bool = True  # remember confirmed photos and use them in recognition
+    public_url: str = ""  # how people reach markscan, e.g. https://markscan.plant.local (links sent to 1C)
+    trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-* headers are believed ("*": any)
 
     @property
     def database(self) -> Path:
@@ -73,6 +75,8 @@ class Config:
             "max_upload_bytes": int(env.get("MARKSCAN_MAX_UPLOAD_MB", 25)) * 1024 * 1024,
             "secure_cookies": env.get("MARKSCAN_SECURE_COOKIES", "") in ("1", "true", "yes"),
             "visual_memory": env.get("MARKSCAN_VISUAL_MEMORY", "1") not in ("0", "false", "no"),
+            "public_url": env.get("MARKSCAN_PUBLIC_URL", ""),
+            "trusted_proxies": env.get("MARKSCAN_TRUSTED_PROXIES", "127.0.0.1"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -6,22 +6,25 @@ import csv
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from web.storage.scans import Scan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+# What a spreadsheet takes for the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER = ("№", "Время", "Кто", "Прочитано", "Артикул", "Номер", "Заказ", "Станция, блок", "Статус", "Подтвердил")
 
 
 def scan_row(scan: Scan, status: str) -> tuple:
-    confirmed = scan.confirmed_at is not None
     return (
         scan.id,
         scan.created_at,
         scan.created_by,
         scan.marking,
-        scan.confirmed_article if confirmed else scan.article,
-        scan.confirmed_serial if confirmed else scan.serial,
+        scan.current_article,
+        scan.current_serial,
         scan.order_number,
         scan.station_unit,
         status,
@@ -29,9 +32,9 @@ def scan_row(scan: Scan, status: str) -> tuple:
     )
 
 
-def _safe(value: object) -> object:
-    """A cell that a spreadsheet would not run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not value[1:2].isdigit():
+def _inert(value: object) -> object:
+    """Text a spreadsheet shows as typed: a leading formula character gets an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -40,16 +43,22 @@ def to_csv(rows: list[tuple], header: tuple = HEADER) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows([[_safe(v) for v in row] for row in rows])
+    writer.writerows([[_inert(v) for v in row] for row in rows])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(rows: list[tuple], header: tuple = HEADER) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_safe(v) for v in row])
+    """Every text cell is stored as text, never as a formula, whatever it starts with."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for values in (header, *rows):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

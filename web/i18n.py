@@ -69,9 +69,6 @@ EN: dict[str, str] = {
     "Сохранить исправление": "Save the correction",
     "Укажите артикул.": "Enter the article.",
     "Отменить подтверждение": "Undo the confirmation",
-    "Отменить подтверждение может только тот, кто подтвердил, или администратор.": (
-        "Only the person who confirmed, or an admin, may undo the confirmation."
-    ),
     "Подтверждение уже передано в 1С — исправьте запись в 1С.": "The confirmation is already in 1C: correct it there.",
     "Похоже на": "Looks like",
     "Артикул подсказали похожие подтверждённые детали.": "Similar confirmed parts suggested the article.",
@@ -97,6 +94,55 @@ EN: dict[str, str] = {
         "From 1C: {total} rows, {added} added, {changed} changed, {removed} removed, {rejected} rejected."
     ),
     "Русский": "Русский",
+    "Такого скана нет.": "No such scan.",
+    "Такой записи в памяти нет.": "No such memory entry.",
+    "Такого изображения нет.": "No such image.",
+    "Выгрузка — .csv или .xlsx.": "Export as .csv or .xlsx.",
+    "Нет места для хранения фото на сервере; сообщите администратору.": (
+        "The server has no room left to store photos; tell the administrator."
+    ),
+    "Сервер не смог сохранить фото; попробуйте ещё раз.": "The server could not store the photo; try again.",
+    "Фото не прочитать: {reason}": "The photo cannot be read: {reason}",
+    "Сервер занят, повторите через несколько секунд.": "The server is busy; retry in a few seconds.",
+    "Скан уже подтверждён: отмените подтверждение, чтобы добавить фото.": (
+        "The scan is confirmed: undo the confirmation to add a photo."
+    ),
+    "У детали не больше {n} фото.": "A part has at most {n} photos.",
+    "Изменить или отменить подтверждение может только тот, кто подтвердил, или администратор.": (
+        "Only the person who confirmed, or an admin, may change or undo the confirmation."
+    ),
+    "Подтверждение как раз передаётся в 1С; повторите через минуту.": (
+        "The confirmation is being sent to 1C right now; retry in a minute."
+    ),
+    "Артикул длиннее {a} или номер длиннее {s} знаков.": (
+        "The article is longer than {a} or the serial than {s} characters."
+    ),
+    "Скан не подтверждён.": "The scan is not confirmed.",
+    "Это может только администратор.": "Only an admin may do this.",
+    "Режим загрузки: replace или merge.": "The mode is replace or merge.",
+    "Это не таблица заказов: {reason}; каталог не изменён.": (
+        "Not an orders table: {reason}; the catalog was not changed."
+    ),
+    "В таблице нет ни одной годной строки; каталог не изменён.": (
+        "The table has no valid rows; the catalog was not changed."
+    ),
+    "Файл больше {mb} МБ.": "The file is larger than {mb} MB.",
+    "Отправьте фото как multipart/form-data.": "Send the photo as multipart/form-data.",
+    "В форме нет файла «{field}».": "The form has no file field “{field}”.",
+    "Файл пустой.": "The file is empty.",
+    "Нужен ключ идемпотентности: 8–128 латинских букв, цифр или -_.:": (
+        "An idempotency key of 8 to 128 letters, digits or -_.: is required."
+    ),
+    "Тело запроса — не JSON.": "The body is not valid JSON.",
+    "Тело запроса должно быть JSON-объектом.": "The body must be a JSON object.",
+    "limit и offset — целые числа.": "limit and offset must be integers.",
+    "offset — от 0 до {max}.": "offset must be 0 to {max}.",
+    "Запрос длиннее 64 знаков.": "The query is longer than 64 characters.",
+    "1С не настроена.": "1C is not configured.",
+    "Слишком много неудачных попыток входа; подождите {s} с.": "Too many failed sign-ins; wait {s} s.",
+    "Форма устарела (проверка CSRF не пройдена); обновите страницу и повторите.": (
+        "The form is out of date (CSRF check failed); reload the page and try again."
+    ),
     "English": "English",
 }
 
@@ -116,6 +162,6 @@ def translator(lang: str):
     return _
 
 
-def translate(request: Request, text: str) -> str:
-    """``text`` in the language of the person making ``request``."""
-    return translator(language(request))(text)
+def translate(request: Request, text: str, **values) -> str:
+    """``text`` in the language of the person making ``request``, values filled in."""
+    return translator(language(request))(text, **values)

@@ -11,13 +11,13 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.templating import Jinja2Templates
 
 from inference.photo import PhotoError
-from web import api, csrf, export, i18n
-from web.onec import outbox
+from web import csrf, export, i18n, inputs, operations
 from web.onec.client import OnecError
 from web.onec.sync import sync_into_app
+from web.operations import Refused
 from web.recognition_pool import PoolBusy
 from web.storage import memory as memory_entries
-from web.storage import scans, users
+from web.storage import outbox, scans, sessions, users
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 CONFIDENCE_WORDS = {"sure": "уверенно", "check": "проверьте", "none": "не найдено"}
@@ -42,7 +42,13 @@ STATUS_WORDS = {
 templates.env.globals.update(confidence_word=confidence_word, status_words=STATUS_WORDS)
 
 
-def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    context: dict | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     """A template with what every page needs: the CSRF token, who is signed in, the language."""
     lang = i18n.language(request)
     context = {
@@ -52,7 +58,7 @@ def render(request: Request, template: str, context: dict | None = None, status_
         "_": i18n.translator(lang),
         **(context or {}),
     }
-    return templates.TemplateResponse(request, template, context, status_code=status_code)
+    return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
 
 
 async def healthz(request: Request) -> Response:
@@ -69,17 +75,26 @@ async def login_page(request: Request) -> Response:
         fields = await csrf.checked_form(request)
     except csrf.CsrfError as exc:
         return render(request, "login.html", {"next": next_path, "error": str(exc)}, 403)
-    user = await users.check_password(request.app.state.db, fields.get("name", ""), fields.get("password", ""))
+    name, address = fields.get("name", "")[:64], request.client.host if request.client else ""
+    throttle = request.app.state.login_throttle
+    if wait := throttle.wait_s(name, address):
+        error = i18n.translate(request, "Слишком много неудачных попыток входа; подождите {s} с.", s=wait)
+        return render(request, "login.html", {"next": next_path, "error": error}, 429, {"Retry-After": str(wait)})
+    user = await users.check_password(request.app.state.db, name, fields.get("password", ""))
     if user is None:
+        throttle.failed(name, address)
         error = i18n.translate(request, "Неверное имя или пароль.")
         return render(request, "login.html", {"next": next_path, "error": error}, 401)
+    throttle.succeeded(name, address)
     request.session.clear()
-    request.session["user"] = user.name
+    request.session["sid"] = await sessions.start(request.app.state.db, user.name)
     return RedirectResponse(next_path, status_code=303)
 
 
 async def logout(request: Request) -> Response:
     await csrf.checked_form(request)
+    if sid := request.session.get("sid"):
+        await sessions.end(request.app.state.db, sid)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -91,99 +106,102 @@ async def capture_page(request: Request) -> Response:
 async def create_scan(request: Request) -> Response:
     """The no-JavaScript path: a plain form post, then the scan's page."""
     try:
-        photo, fields = await api.read_upload(request, "photo")
-        key = api.idempotency_key(request, fields)
-        scan, _ = await api.recognize_and_store(request, photo, key)
-    except api.ApiError as exc:
-        return render(request, "error.html", {"message": exc.message}, exc.status)
+        photo, fields = await inputs.upload(request, "photo")
+        key = inputs.idempotency_key(request, fields)
+        scan, _ = await operations.scan_photo(inputs.services(request), inputs.user(request), photo, key)
+    except Refused as exc:
+        return render(request, "error.html", {"message": refusal(request, exc)}, exc.status)
     return RedirectResponse(f"/scans/{scan.id}", status_code=303)
 
 
+def refusal(request: Request, exc: Refused) -> str:
+    """A refusal's message in the person's language."""
+    return i18n.translate(request, exc.message, **exc.values)
+
+
 async def _onec_states(request: Request, scan_ids: list[int]) -> dict:
-    if getattr(request.app.state, "onec", None) is None:
+    if inputs.services(request).onec is None:
         return {"onec": {}}
-    return {"onec": await outbox.states(request.app.state.db, scan_ids)}
+    return {"onec": await outbox.states(inputs.services(request).db, scan_ids)}
+
+
+async def _card(request: Request, scan: scans.Scan, error: Refused | None = None) -> HTMLResponse:
+    """The result card; a refusal is shown in it, with its status (HTMX swaps error answers in too)."""
+    context = {"scan": scan, "error": refusal(request, error) if error else None}
+    return render(
+        request, "scan_card.html", {**context, **await _onec_states(request, [scan.id])}, error.status if error else 200
+    )
 
 
 async def scan_page(request: Request) -> Response:
-    scan = await api.scan_or_404(request)
+    scan = await inputs.scan(request)
     return render(request, "scan.html", {"scan": scan, **await _onec_states(request, [scan.id])})
 
 
 async def scan_card(request: Request) -> Response:
-    scan = await api.scan_or_404(request)
-    return render(request, "scan_card.html", {"scan": scan, **await _onec_states(request, [scan.id])})
+    return await _card(request, await inputs.scan(request))
 
 
 async def onec_retry(request: Request) -> Response:
     """Admins: send a scan to 1C again now."""
-    scan = await api.scan_or_404(request)
+    scan = await inputs.scan(request)
     await csrf.checked_form(request)
-    api.require_admin(request)
-    await outbox.retry_now(request.app.state.db, scan.id)
-    return RedirectResponse(request.headers.get("referer") or f"/scans/{scan.id}", status_code=303)
+    await operations.retry_onec(inputs.services(request), inputs.user(request), scan)
+    return RedirectResponse(f"/scans/{scan.id}", status_code=303)
 
 
 async def confirm_scan(request: Request) -> Response:
-    scan = await api.scan_or_404(request)
+    scan = await inputs.scan(request)
     fields = await csrf.checked_form(request)
-    article = (fields.get("article") or scan.article).strip()[:64]
-    serial = (fields.get("serial") if "serial" in fields else scan.serial).strip()[:32]
-    if not article:
-        error = i18n.translate(request, "Укажите артикул.")
-        return render(request, "scan_card.html", {"scan": scan, "error": error}, 400)
-    confirmed = await api.confirm(request, scan, article, serial)
-    return render(request, "scan_card.html", {"scan": confirmed, **await _onec_states(request, [scan.id])})
+    article = fields.get("article") or scan.article
+    serial = fields.get("serial") if "serial" in fields else scan.serial
+    try:
+        scan = await operations.confirm(inputs.services(request), inputs.user(request), scan, article, serial)
+    except Refused as exc:
+        return await _card(request, scan, exc)
+    return await _card(request, scan)
 
 
 async def undo_confirmation(request: Request) -> Response:
-    scan = await api.scan_or_404(request)
+    scan = await inputs.scan(request)
     await csrf.checked_form(request)
-    error = None
     try:
         if scan.confirmed_at is not None:  # undone already (another tab): nothing to do
-            scan = await api.unconfirm(request, scan)
-    except api.ApiError as exc:
-        error = i18n.translate(request, UNDO_REFUSALS.get(exc.status, exc.message))
-    # A refusal is shown in the card (HTMX swaps only 2xx answers in).
-    return render(request, "scan_card.html", {"scan": scan, "error": error, **await _onec_states(request, [scan.id])})
+            scan = await operations.undo(inputs.services(request), inputs.user(request), scan)
+    except Refused as exc:
+        return await _card(request, scan, exc)
+    return await _card(request, scan)
 
 
 async def add_photo(request: Request) -> Response:
     """ "Ещё фото": another photo of the part, fused into the card's reading."""
-    scan = await api.scan_or_404(request)
-    error = None
+    scan = await inputs.scan(request)
     try:
-        photo, _ = await api.read_upload(request, "photo")
-        scan = await api.add_photo(request, scan, photo)
-    except api.ApiError as exc:
-        error = exc.message
-    # A refusal is shown in the card (HTMX swaps only 2xx answers in).
-    return render(request, "scan_card.html", {"scan": scan, "error": error, **await _onec_states(request, [scan.id])})
-
-
-UNDO_REFUSALS = {
-    403: "Отменить подтверждение может только тот, кто подтвердил, или администратор.",
-    409: "Подтверждение уже передано в 1С — исправьте запись в 1С.",
-}
+        photo, _ = await inputs.upload(request, "photo")
+        scan = await operations.add_photo(inputs.services(request), inputs.user(request), scan, photo)
+    except Refused as exc:
+        return await _card(request, scan, exc)
+    return await _card(request, scan)
 
 
 async def looks_like(request: Request) -> Response:
     """The confirmed photos nearest this scan's photo (a fragment the result card loads)."""
-    scan = await api.scan_or_404(request)
-    pool = request.app.state.pool
+    scan = await inputs.scan(request)
+    services = inputs.services(request)
     try:
-        neighbours = await pool.looks_like(request.app.state.photos.read(scan.photo_key))
+        neighbours = await services.pool.looks_like(services.photos.read(scan.photo_key))
     except (PhotoError, OSError, PoolBusy):
         neighbours = []
     return render(request, "looks_like.html", {"scan": scan, "neighbours": neighbours})
 
 
 async def memory_thumbnail(request: Request) -> Response:
-    entry = await memory_entries.find_entry(request.app.state.db, request.path_params["entry_id"])
+    services = inputs.services(request)
+    entry_id = request.path_params["entry_id"]
+    entry = await memory_entries.find_entry(services.db, entry_id) if entry_id <= scans.MAX_ID else None
     if entry is None:
-        raise api.ApiError(404, "no such memory entry")
-    return _jpeg(request.app.state.photos.read(entry.thumbnail_key))
+        raise Refused(404, "no_memory_entry", "Такой записи в памяти нет.")
+    return _jpeg(services.photos.read(entry.thumbnail_key))
 
 
 def _jpeg(data: bytes) -> Response:
@@ -193,19 +211,18 @@ def _jpeg(data: bytes) -> Response:
 
 async def scan_image(request: Request) -> Response:
     """The photo as taken, or with the marking boxed (``annotated``)."""
-    scan = await api.scan_or_404(request)
+    scan = await inputs.scan(request)
     kind = request.path_params["kind"]
     key = {"annotated": scan.reading.get("annotated_key"), "photo": scan.photo_key}.get(kind)
     if not key:
-        raise api.ApiError(404, "no such image")
-    return _jpeg(request.app.state.photos.read(key))
+        raise Refused(404, "no_image", "Такого изображения нет.")
+    return _jpeg(inputs.services(request).photos.read(key))
 
 
 async def catalog_suggest(request: Request) -> Response:
     """``<option>`` elements for the correction field's autocomplete."""
     query = request.query_params.get("article", "").strip()[:64]
-    index = request.app.state.pool.recognizer.index
-    matches = index.lookup(query, limit=8) if len(query) >= 3 else []
+    matches = inputs.services(request).pool.catalog.lookup(query, limit=8) if len(query) >= 3 else []
     return render(request, "suggestions.html", {"articles": [m.entry.stamped for m in matches]})
 
 
@@ -214,52 +231,41 @@ def _history_filters(request: Request) -> dict[str, str]:
     return {key: params.get(key, "").strip()[:64] for key in ("q", "order", "station", "since", "by")}
 
 
+async def _history(request: Request, limit: int) -> list[scans.Scan]:
+    f = _history_filters(request)
+    db = inputs.services(request).db
+    return await scans.list_scans(db, f["q"], limit, 0, f["order"], f["station"], f["since"], f["by"])
+
+
 async def history_page(request: Request) -> Response:
-    filters = _history_filters(request)
-    db = request.app.state.db
-    found = await scans.list_scans(
-        db, filters["q"], 200, 0, filters["order"], filters["station"], filters["since"], filters["by"]
-    )
-    orders, stations = await scans.scan_filters(db)
-    context = {"scans": found, "orders": orders, "stations": stations, **filters}
+    found = await _history(request, 200)
+    orders, stations = await scans.scan_filters(inputs.services(request).db)
+    context = {"scans": found, "orders": orders, "stations": stations, **_history_filters(request)}
     return render(request, "history.html", {**context, **await _onec_states(request, [s.id for s in found])})
 
 
 async def history_export(request: Request) -> Response:
     """The history (with the page's filters) as CSV or XLSX."""
-    if request.path_params["format"] not in ("csv", "xlsx"):
-        raise api.ApiError(404, "export as .csv or .xlsx")
-    filters = _history_filters(request)
-    found = await scans.list_scans(
-        request.app.state.db,
-        filters["q"],
-        100_000,
-        0,
-        filters["order"],
-        filters["station"],
-        filters["since"],
-        filters["by"],
-    )
-    rows = [export.scan_row(scan, STATUS_WORDS[scan.status]) for scan in found]
-    if request.path_params["format"] == "xlsx":
-        data, media = export.to_xlsx(rows), export.XLSX
-    else:
-        data, media = export.to_csv(rows), "text/csv; charset=utf-8"
-    name = f"markscan-history.{request.path_params['format']}"
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    kind = request.path_params["format"]
+    if kind not in ("csv", "xlsx"):
+        raise Refused(404, "bad_format", "Выгрузка — .csv или .xlsx.")
+    rows = [export.scan_row(scan, STATUS_WORDS[scan.status]) for scan in await _history(request, 100_000)]
+    data, media = (export.to_xlsx(rows), export.XLSX) if kind == "xlsx" else (export.to_csv(rows), export.CSV)
+    headers = {"Content-Disposition": f'attachment; filename="markscan-history.{kind}"'}
+    return Response(data, media_type=media, headers=headers)
 
 
 async def catalog_page(request: Request) -> Response:
     """Search and browse the catalog; admins also upload an orders table here."""
     query = request.query_params.get("q", "").strip()[:64]
-    index = request.app.state.pool.recognizer.index
-    matches = index.lookup(query, limit=20) if len(query) >= 3 else []
+    services = inputs.services(request)
+    index = services.pool.catalog
     context = {
         "q": query,
-        "matches": matches,
+        "matches": index.lookup(query, limit=20) if len(query) >= 3 else [],
         "rows": index.n_rows,
         "articles": len(index),
-        "onec": getattr(request.app.state, "onec", None) is not None,
+        "onec": services.onec is not None,
     }
     if request.headers.get("hx-request"):
         return render(request, "catalog_results.html", context)
@@ -268,9 +274,13 @@ async def catalog_page(request: Request) -> Response:
 
 async def catalog_import(request: Request) -> Response:
     try:
-        report = await api.import_orders(request)
-    except api.ApiError as exc:
-        return render(request, "catalog_report.html", {"error": exc.message}, exc.status)
+        operations.require_admin(inputs.user(request))
+        data, fields = await inputs.upload(request, "file")
+        report = await operations.import_orders(
+            inputs.services(request), inputs.user(request), data, fields.get("mode", "replace")
+        )
+    except Refused as exc:
+        return render(request, "catalog_report.html", {"error": refusal(request, exc)}, exc.status)
     return render(request, "catalog_report.html", {"report": report})
 
 
@@ -290,19 +300,18 @@ async def dock_summary(request: Request) -> Response:
 
 async def _dock_summary(request: Request) -> dict:
     since = request.session.get("dock_since", scans.now())
-    user = request.state.user.name
-    found = await scans.list_scans(request.app.state.db, limit=10_000, since=since, by=user)
+    user = inputs.user(request).name
+    found = await scans.list_scans(inputs.services(request).db, limit=10_000, since=since, by=user)
     groups: dict[str, list[scans.Scan]] = {}
     seen: dict[tuple[str, str], int] = {}
     for scan in reversed(found):  # oldest first
-        article = scan.confirmed_article if scan.confirmed_at else scan.article
-        serial = scan.confirmed_serial if scan.confirmed_at else scan.serial
-        if article and serial:
-            seen[(article, serial)] = seen.get((article, serial), 0) + 1
+        marking = (scan.current_article, scan.current_serial)
+        if all(marking):
+            seen[marking] = seen.get(marking, 0) + 1
         groups.setdefault(scan.order_number, []).append(scan)
     repeated = sorted(f"{a} {s}" for (a, s), n in seen.items() if n > 1)
-    export = {"since": since, "by": user}
-    return {"groups": groups, "repeated": repeated, "total": len(found), "since": since, "export": export}
+    export_filters = {"since": since, "by": user}
+    return {"groups": groups, "repeated": repeated, "total": len(found), "since": since, "export": export_filters}
 
 
 async def switch_language(request: Request) -> Response:
@@ -322,11 +331,15 @@ async def switch_language(request: Request) -> Response:
 async def catalog_onec_sync(request: Request) -> Response:
     """Admins: orders from 1C now, with the report."""
     await csrf.checked_form(request)
-    api.require_admin(request)
-    if getattr(request.app.state, "onec", None) is None:
-        return render(request, "onec_report.html", {"error": "1C is not configured"}, 409)
+    services = inputs.services(request)
     try:
-        report = await sync_into_app(request.app)
+        operations.require_admin(inputs.user(request))
+        if services.onec is None:
+            raise Refused(409, "no_onec", "1С не настроена.")
+    except Refused as exc:
+        return render(request, "onec_report.html", {"error": refusal(request, exc)}, exc.status)
+    try:
+        report = await sync_into_app(services)
     except OnecError as exc:
         return render(request, "onec_report.html", {"error": f"1C: {exc}"}, 502)
     return render(request, "onec_report.html", {"report": report.to_dict()})

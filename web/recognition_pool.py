@@ -43,6 +43,11 @@ class RecognitionPool:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recognize")
         self._slots = threading.BoundedSemaphore(workers + queue_limit)
 
+    @property
+    def catalog(self) -> CatalogIndex:
+        """The catalog recognition reads against now."""
+        return self.recognizer.index
+
     def replace_catalog(self, index: CatalogIndex) -> None:
         """Use a new catalog for photos from now on (readings in flight keep the old one)."""
         old = self.recognizer

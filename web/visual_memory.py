@@ -6,16 +6,20 @@ pool's ``VisualMemory`` for search; this module keeps the two in step.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from inference.embedder import Embedder
 from inference.memory import VisualMemory
 from inference.photo import PhotoError, load_photo, thumbnail_jpeg
 from web.recognition_pool import RecognitionPool
 from web.storage import memory as entries
-from web.storage.database import Database
+from web.storage.database import Database, Tx
 from web.storage.photos import PhotoStore
 from web.storage.scans import Scan
 
@@ -30,32 +34,67 @@ async def load(db: Database, embedder: Embedder) -> VisualMemory:
     return memory
 
 
-async def remember_scan(db: Database, pool: RecognitionPool, photos: PhotoStore, scan: Scan) -> None:
-    """Keep a confirmed scan's photo with the article and serial it was confirmed as."""
-    if pool.memory is None or not scan.confirmed_article:
-        return
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A confirmed photo made ready for the memory, before the confirmation's transaction."""
+
+    vector: np.ndarray
+    thumbnail_key: str
+    embedder: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a transaction did to the memory's entries, for the in-process index to follow once committed."""
+
+    removed: int | None = None
+    added: int | None = None
+    vector: np.ndarray | None = None
+    article: str = ""
+    serial: str = ""
+
+
+async def prepare(pool: RecognitionPool, photos: PhotoStore, photo_key: str) -> Prepared | None:
+    """The photo's embedding and thumbnail, or None when the memory is off or they cannot be made.
+
+    A photo the memory misses is logged; the confirmation goes ahead without it.
+    """
+    if pool.memory is None or pool.embedder is None:
+        return None
     try:
-        vector, thumbnail = await pool.embed(photos.read(scan.photo_key))
-    except (PhotoError, OSError) as exc:  # the reading stays confirmed; only the memory misses it
-        log.warning("scan %d not remembered: %s", scan.id, exc)
-        return
-    await forget_scan(db, pool, scan.id)  # a correction replaces the earlier entry
-    entry_id = await entries.save_entry(
-        db,
-        vector,
-        scan.confirmed_article,
-        scan.confirmed_serial or "",
-        photos.save(thumbnail),
-        pool.embedder.name,
-        scan.id,
+        vector, thumbnail = await pool.embed(await asyncio.to_thread(photos.read, photo_key))
+        thumbnail_key = await asyncio.to_thread(photos.save, thumbnail)
+    except (PhotoError, OSError) as exc:
+        log.warning("photo %s not remembered: %s", photo_key[:12], exc)
+        return None
+    return Prepared(vector, thumbnail_key, pool.embedder.name)
+
+
+async def store(tx: Tx, prepared: Prepared | None, scan: Scan) -> Change:
+    """Inside the confirmation's transaction: the scan's entry replaced by one for the confirmed marking."""
+    removed = await entries.remove_scan_entry(tx, scan.id)
+    if prepared is None or not scan.confirmed_article:
+        return Change(removed=removed)
+    article, serial = scan.confirmed_article, scan.confirmed_serial or ""
+    added = await entries.save_entry(
+        tx, prepared.vector, article, serial, prepared.thumbnail_key, prepared.embedder, scan.id
     )
-    pool.memory.add(entry_id, vector, scan.confirmed_article, scan.confirmed_serial or "")
+    return Change(removed, added, prepared.vector, article, serial)
 
 
-async def forget_scan(db: Database, pool: RecognitionPool, scan_id: int) -> None:
-    entry_id = await entries.remove_scan_entry(db, scan_id)
-    if entry_id is not None and pool.memory is not None:
-        pool.memory.remove(entry_id)
+async def forget(tx: Tx, scan_id: int) -> Change:
+    """Inside the undo's transaction: the scan's entry removed."""
+    return Change(removed=await entries.remove_scan_entry(tx, scan_id))
+
+
+def apply(pool: RecognitionPool, change: Change) -> None:
+    """The committed change, in the index recognition searches."""
+    if pool.memory is None:
+        return
+    if change.removed is not None:
+        pool.memory.remove(change.removed)
+    if change.added is not None and change.vector is not None:
+        pool.memory.add(change.added, change.vector, change.article, change.serial)
 
 
 async def seed_folder(db: Database, embedder: Embedder, photos: PhotoStore, directory: Path) -> tuple[int, list[str]]:
@@ -79,7 +118,8 @@ async def seed_folder(db: Database, embedder: Embedder, photos: PhotoStore, dire
         if key in known:
             continue
         vector = embedder.embed(photo.image)
-        await entries.save_entry(db, vector, article, serial.strip(), key, embedder.name, source=name)
+        async with db.transaction() as tx:
+            await entries.save_entry(tx, vector, article, serial.strip(), key, embedder.name, source=name)
         known.add(key)
         added += 1
     return added, problems

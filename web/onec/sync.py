@@ -91,21 +91,20 @@ async def sync_orders(db: Database, client: OnecClient, incremental: bool = Fals
     return report
 
 
-async def sync_into_app(app) -> SyncReport:
-    """Sync the app's catalog from 1C and let recognition use it at once."""
-    from inference.catalog import CatalogIndex
+async def sync_into_app(services) -> SyncReport:
+    """Sync the app's catalog from 1C and let recognition use it at once (``services``: operations.Services)."""
+    from web.operations import reload_catalog
 
-    report = await sync_orders(app.state.db, app.state.onec, incremental=True)
-    rows = await app.state.db.catalog_rows()
-    app.state.pool.replace_catalog(await asyncio.to_thread(CatalogIndex, rows))
+    report = await sync_orders(services.db, services.onec, incremental=True)
+    await reload_catalog(services)
     return report
 
 
-async def sync_on_schedule(app, every_min: float) -> None:
+async def sync_on_schedule(services, every_min: float) -> None:
     """The server's scheduled sync; a failed one is logged and tried at the next tick."""
     while True:
         await asyncio.sleep(every_min * 60)
         try:
-            log.info("1C sync: %s", (await sync_into_app(app)).summary().splitlines()[0])
+            log.info("1C sync: %s", (await sync_into_app(services)).summary().splitlines()[0])
         except OnecError as exc:
             log.warning("1C sync failed: %s", exc)

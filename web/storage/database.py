@@ -1,17 +1,26 @@
-"""The SQLite database (via aiosqlite): the schema, and the catalog's reads and writes.
+"""The SQLite database (via aiosqlite): the schema, transactions, and the catalog's reads and writes.
 
-Scans live in the same file; their reads and writes are in ``scans.py``.
+Every write runs inside ``Database.transaction()``: one connection, one writer
+at a time, and what a transaction wrote commits together or not at all. The
+other tables' statements live beside this module (``scans.py``, ``users.py``,
+``sessions.py``, ``outbox.py``, ``memory.py``); they write through the
+transaction they are given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import aiosqlite
 
 from inference.catalog import CatalogRow, learn_suffixes, stamped_form
 from inference.lookalikes import skeleton
+
+Tx = aiosqlite.Connection  # the connection inside a transaction: what storage writes go through
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -68,7 +77,14 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash TEXT PRIMARY KEY,
     user_name TEXT NOT NULL REFERENCES users (name),
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL DEFAULT '9999'
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users (name),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scans_marking ON scans (marking);
 CREATE TABLE IF NOT EXISTS memory_entries (
@@ -90,6 +106,9 @@ _ROW_COLUMNS = "article, serial, part_name, order_number, station_unit"
 _LATER_COLUMNS = (
     ("scans", "order_number", "TEXT NOT NULL DEFAULT ''"),
     ("scans", "station_unit", "TEXT NOT NULL DEFAULT ''"),
+    ("users", "disabled", "INTEGER NOT NULL DEFAULT 0"),
+    ("api_tokens", "expires_at", "TEXT NOT NULL DEFAULT '9999'"),
+    ("onec_outbox", "sending_since", "TEXT"),  # set while a send to 1C is in flight
 )
 
 
@@ -107,16 +126,37 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path):
         self.connection = connection
         self.path = path
+        self._writer = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
+        """Open (and create or upgrade) the database; the file is readable by its owner only."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path)
-        await connection.executescript(SCHEMA)
-        await _add_missing_columns(connection)
-        await connection.commit()
+        old_umask = os.umask(0o077)  # the file and its -wal/-shm companions: owner only
+        try:
+            connection = await aiosqlite.connect(path)
+            await connection.executescript(SCHEMA)
+            await _add_missing_columns(connection)
+            await connection.commit()
+        finally:
+            os.umask(old_umask)
+        for made in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if made.exists():
+                made.chmod(0o600)
         return cls(connection, path)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """One unit of work: what is written through the yielded connection commits together, or not at all."""
+        async with self._writer:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.rollback()
+                raise
+            await self.connection.commit()
 
     async def close(self) -> None:
         await self.connection.close()
@@ -131,53 +171,23 @@ class Database:
 
     async def _write_catalog(self, rows: Iterable[CatalogRow], replace: bool) -> int:
         rows = list(rows)
-        db = self.connection
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self.transaction() as tx:
             if replace:
-                await db.execute("DELETE FROM catalog")
+                await tx.execute("DELETE FROM catalog")
                 existing: set[tuple[str, str, str]] = set()
             else:
-                async with db.execute("SELECT article, serial, order_number FROM catalog") as cur:
+                async with tx.execute("SELECT article, serial, order_number FROM catalog") as cur:
                     existing = {tuple(r) async for r in cur}
             new = [r for r in rows if (r.article, r.serial, r.order_number) not in existing]
-            await self._insert(new)
-            await db.commit()
-        except BaseException:
-            await db.rollback()
-            raise
+            await _insert(tx, new)
         return len(new)
 
     async def apply_catalog_changes(self, upserts: list[CatalogRow], removals: list[tuple[str, str, str]]) -> None:
         """Rows added or changed, and rows gone, by (article, serial, order) key, in one transaction."""
-        db = self.connection
-        await db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self.transaction() as tx:
             keys = removals + [(r.article, r.serial, r.order_number) for r in upserts]
-            await db.executemany("DELETE FROM catalog WHERE article = ? AND serial = ? AND order_number = ?", keys)
-            await self._insert(upserts)
-            await db.commit()
-        except BaseException:
-            await db.rollback()
-            raise
-
-    async def _insert(self, rows: list[CatalogRow]) -> None:
-        suffixes = learn_suffixes(r.article for r in rows)
-        await self.connection.executemany(
-            f"INSERT INTO catalog (stamped, article_key, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    (s := stamped_form(r.article, suffixes)),
-                    skeleton(s),
-                    r.article,
-                    r.serial,
-                    r.part_name,
-                    r.order_number,
-                    r.station_unit,
-                )
-                for r in rows
-            ],
-        )
+            await tx.executemany("DELETE FROM catalog WHERE article = ? AND serial = ? AND order_number = ?", keys)
+            await _insert(tx, upserts)
 
     async def catalog_rows(self) -> list[CatalogRow]:
         async with self.connection.execute(f"SELECT {_ROW_COLUMNS} FROM catalog ORDER BY id") as cur:
@@ -187,3 +197,22 @@ class Database:
         async with self.connection.execute("SELECT count(*) FROM catalog") as cur:
             (n,) = await cur.fetchone()
         return n
+
+
+async def _insert(tx: Tx, rows: list[CatalogRow]) -> None:
+    suffixes = learn_suffixes(r.article for r in rows)
+    await tx.executemany(
+        f"INSERT INTO catalog (stamped, article_key, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                (s := stamped_form(r.article, suffixes)),
+                skeleton(s),
+                r.article,
+                r.serial,
+                r.part_name,
+                r.order_number,
+                r.station_unit,
+            )
+            for r in rows
+        ],
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from web.storage.database import Database
+from web.storage.database import Database, Tx
 from web.storage.scans import now
 
 
@@ -28,7 +28,7 @@ class MemoryEntry:
 
 
 async def save_entry(
-    db: Database,
+    tx: Tx,
     vector: np.ndarray,
     article: str,
     serial: str,
@@ -39,23 +39,21 @@ async def save_entry(
 ) -> int:
     """Store an entry and return its id (a scan has one entry at most: forget the old one first)."""
     blob = np.asarray(vector, dtype=np.float16).tobytes()
-    cursor = await db.connection.execute(
+    cursor = await tx.execute(
         "INSERT INTO memory_entries (scan_id, source, article, serial, thumbnail_key, embedder, vector, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (scan_id, source, article, serial, thumbnail_key, embedder, blob, now()),
     )
-    await db.connection.commit()
     return cursor.lastrowid
 
 
-async def remove_scan_entry(db: Database, scan_id: int) -> int | None:
+async def remove_scan_entry(tx: Tx, scan_id: int) -> int | None:
     """Forget a scan's entry; its id, or None when it had none."""
-    async with db.connection.execute("SELECT id FROM memory_entries WHERE scan_id = ?", (scan_id,)) as cur:
+    async with tx.execute("SELECT id FROM memory_entries WHERE scan_id = ?", (scan_id,)) as cur:
         row = await cur.fetchone()
     if row is None:
         return None
-    await db.connection.execute("DELETE FROM memory_entries WHERE id = ?", (row[0],))
-    await db.connection.commit()
+    await tx.execute("DELETE FROM memory_entries WHERE id = ?", (row[0],))
     return row[0]
 
 

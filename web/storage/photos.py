@@ -32,15 +32,19 @@ class LocalPhotoStore:
         return self.root / key[:2] / key[2:4] / key
 
     def save(self, data: bytes) -> str:
-        """Store ``data`` (atomically; the same photo twice is stored once) and return its key."""
+        """Store ``data`` (whole or not at all; the same photo twice is stored once) and return its key."""
         key = photo_key(data)
         path = self._path(key)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)  # a full disk leaves no empty file behind
+                raise
         return key
 
     def read(self, key: str) -> bytes:

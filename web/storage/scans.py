@@ -7,7 +7,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from web.storage.database import Database
+from web.storage.database import Database, Tx
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer: ids past it name no scan
 
 # What a person sees in the history for a scan.
 AWAITING = "awaiting confirmation"
@@ -40,6 +42,16 @@ class Scan:
     confirmed_serial: str | None
     order_number: str  # of the part as read, or as confirmed
     station_unit: str
+
+    @property
+    def current_article(self) -> str:
+        """The article as confirmed, or as read while unconfirmed."""
+        return (self.confirmed_article or "") if self.confirmed_at is not None else self.article
+
+    @property
+    def current_serial(self) -> str:
+        """The serial as confirmed, or as read while unconfirmed."""
+        return (self.confirmed_serial or "") if self.confirmed_at is not None else self.serial
 
     @property
     def status(self) -> str:
@@ -102,8 +114,11 @@ def _scan(row: tuple) -> Scan:
     return Scan(*values)
 
 
-async def find_scan(db: Database, scan_id: int) -> Scan | None:
-    async with db.connection.execute(f"SELECT {_COLUMNS} FROM scans WHERE id = ?", (scan_id,)) as cur:
+async def find_scan(db: Database | Tx, scan_id: int) -> Scan | None:
+    if not 0 < scan_id <= MAX_ID:
+        return None
+    connection = db.connection if isinstance(db, Database) else db
+    async with connection.execute(f"SELECT {_COLUMNS} FROM scans WHERE id = ?", (scan_id,)) as cur:
         row = await cur.fetchone()
     return _scan(row) if row else None
 
@@ -121,15 +136,14 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
     The same idempotency key twice returns the first scan, never a second one.
     """
     try:
-        cursor = await db.connection.execute(
-            "INSERT INTO scans (idempotency_key, photo_key, created_at, created_by, reading_status, marking,"
-            " article, serial, confidence, reading_json, order_number, station_unit)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (idempotency_key, photo_key, now(), who, *_reading_columns(reading)),
-        )
-        await db.connection.commit()
+        async with db.transaction() as tx:
+            cursor = await tx.execute(
+                "INSERT INTO scans (idempotency_key, photo_key, created_at, created_by, reading_status, marking,"
+                " article, serial, confidence, reading_json, order_number, station_unit)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (idempotency_key, photo_key, now(), who, *_reading_columns(reading)),
+            )
     except sqlite3.IntegrityError:
-        await db.connection.rollback()
         existing = await find_scan_by_key(db, idempotency_key)
         assert existing is not None
         return existing, False
@@ -140,38 +154,37 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
 
 async def replace_reading(db: Database, scan_id: int, reading: dict) -> Scan | None:
     """A new reading for a scan not yet confirmed (another photo of the part was fused in); None if confirmed."""
-    cursor = await db.connection.execute(
-        "UPDATE scans SET reading_status = ?, marking = ?, article = ?, serial = ?, confidence = ?, reading_json = ?,"
-        " order_number = ?, station_unit = ? WHERE id = ? AND confirmed_at IS NULL",
-        (*_reading_columns(reading), scan_id),
-    )
-    await db.connection.commit()
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE scans SET reading_status = ?, marking = ?, article = ?, serial = ?, confidence = ?,"
+            " reading_json = ?, order_number = ?, station_unit = ? WHERE id = ? AND confirmed_at IS NULL",
+            (*_reading_columns(reading), scan_id),
+        )
     return await find_scan(db, scan_id) if cursor.rowcount else None
 
 
-async def confirm_scan(
-    db: Database, scan_id: int, who: str, article: str, serial: str, order: tuple[str, str] | None = None
-) -> Scan | None:
-    """Confirm a scan as read, or with a corrected article and serial (and the order they belong to)."""
-    sql = "UPDATE scans SET confirmed_at = ?, confirmed_by = ?, confirmed_article = ?, confirmed_serial = ?"
-    params: list = [now(), who, article, serial]
-    if order is not None:
-        sql += ", order_number = ?, station_unit = ?"
-        params += list(order)
-    await db.connection.execute(sql + " WHERE id = ?", (*params, scan_id))
-    await db.connection.commit()
-    return await find_scan(db, scan_id)
+async def confirm(tx: Tx, scan_id: int, who: str, article: str, serial: str, order: tuple[str, str]) -> Scan:
+    """Confirm a scan as read, or with a corrected article and serial and the order they belong to."""
+    await tx.execute(
+        "UPDATE scans SET confirmed_at = ?, confirmed_by = ?, confirmed_article = ?, confirmed_serial = ?,"
+        " order_number = ?, station_unit = ? WHERE id = ?",
+        (now(), who, article, serial, *order, scan_id),
+    )
+    scan = await find_scan(tx, scan_id)
+    assert scan is not None
+    return scan
 
 
-async def undo_confirmation(db: Database, scan: Scan) -> Scan | None:
+async def undo_confirmation(tx: Tx, scan: Scan) -> Scan:
     """Back to awaiting confirmation, with the order the reading pointed to."""
-    await db.connection.execute(
+    await tx.execute(
         "UPDATE scans SET confirmed_at = NULL, confirmed_by = NULL, confirmed_article = NULL,"
         " confirmed_serial = NULL, order_number = ?, station_unit = ? WHERE id = ?",
         (*_order_of(scan.reading), scan.id),
     )
-    await db.connection.commit()
-    return await find_scan(db, scan.id)
+    undone = await find_scan(tx, scan.id)
+    assert undone is not None
+    return undone
 
 
 async def list_scans(

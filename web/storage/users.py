@@ -1,19 +1,29 @@
-"""People and devices that may use markscan: users with roles, API tokens."""
+"""People and devices that may use markscan: users with roles, API tokens.
+
+Passwords are stored as argon2 hashes and checked in a worker thread (argon2 is
+slow on purpose; the event loop keeps serving everyone else meanwhile). Tokens
+are stored as SHA-256 hashes, expire, and can be listed and revoked; a disabled
+user's sessions and tokens stop working at once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from web.storage import sessions
 from web.storage.database import Database
 
 ROLES = ("operator", "admin")
 TOKEN_PREFIX = "msk_"
+TOKEN_DAYS = 365
+MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 
 
@@ -27,66 +37,130 @@ class User:
         return self.role == "admin"
 
 
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    id: str  # the first 12 characters of the token's hash: enough to name it, useless to sign in with
+    user_name: str
+    created_at: str
+    expires_at: str
+
+
 def valid_name(name: str) -> bool:
     return 1 <= len(name) <= 64 and all(ch.isalnum() or ch in "._-@" for ch in name)
 
 
+def password_problem(name: str, password: str) -> str | None:
+    """Why a password is too weak, or None."""
+    if len(password) < MIN_PASSWORD:
+        return f"the password needs at least {MIN_PASSWORD} characters"
+    if len(set(password)) < 5:
+        return "the password repeats too few characters"
+    if name.lower() in password.lower() or password.lower() in ("markscan", "password", "пароль"):
+        return "the password must not contain the user name or a common word"
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
 async def add_user(db: Database, name: str, password: str, role: str) -> User:
-    """Create or update a user (the password is stored as an argon2 hash)."""
+    """Create a user or set a new password and role; a new password ends the user's sessions."""
     if not valid_name(name):
         raise ValueError("a user name is 1 to 64 letters, digits or ._-@")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise ValueError("the password needs at least 8 characters")
-    await db.connection.execute(
-        "INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
-        (name, _hasher.hash(password), role, datetime.now(UTC).isoformat(timespec="seconds")),
-    )
-    await db.connection.commit()
+    if problem := password_problem(name, password):
+        raise ValueError(problem)
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO users (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role,"
+            " disabled = 0",
+            (name, password_hash, role, _iso(_now())),
+        )
+        await sessions.end_all(tx, name)
     return User(name, role)
 
 
+async def set_disabled(db: Database, name: str, disabled: bool = True) -> bool:
+    """Disable (or enable again) a user; disabling ends their sessions. False when there is no such user."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
+        if disabled:
+            await sessions.end_all(tx, name)
+    return cursor.rowcount > 0
+
+
 async def find_user(db: Database, name: str) -> User | None:
-    async with db.connection.execute("SELECT name, role FROM users WHERE name = ?", (name,)) as cur:
+    """An enabled user by name."""
+    async with db.connection.execute("SELECT name, role FROM users WHERE name = ? AND disabled = 0", (name,)) as cur:
         row = await cur.fetchone()
     return User(*row) if row else None
 
 
 async def check_password(db: Database, name: str, password: str) -> User | None:
-    """The user, if ``password`` is theirs; None otherwise (also for unknown names)."""
-    async with db.connection.execute("SELECT password_hash, role FROM users WHERE name = ?", (name,)) as cur:
+    """The user, if ``password`` is theirs and they are enabled; None otherwise (also for unknown names)."""
+    sql = "SELECT password_hash, role, disabled FROM users WHERE name = ?"
+    async with db.connection.execute(sql, (name,)) as cur:
         row = await cur.fetchone()
     if row is None:
-        _hasher.hash(password)  # spend the same time as for a real user
+        await asyncio.to_thread(_hasher.hash, password)  # spend the same time as for a real user
         return None
     try:
-        _hasher.verify(row[0], password)
+        await asyncio.to_thread(_hasher.verify, row[0], password)
     except (VerificationError, InvalidHashError):
         return None
-    return User(name, row[1])
+    return None if row[2] else User(name, row[1])
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(db: Database, user_name: str) -> str:
-    """A new API token for ``user_name``; only its hash is stored, so it is shown once."""
+async def create_token(db: Database, user_name: str, days: int = TOKEN_DAYS) -> str:
+    """A new API token for ``user_name``, valid ``days``; only its hash is stored, so it is shown once."""
     if await find_user(db, user_name) is None:
-        raise ValueError(f"no user named {user_name!r}")
+        raise ValueError(f"no enabled user named {user_name!r}")
+    if not 1 <= days <= 3650:
+        raise ValueError("a token lives 1 to 3650 days")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await db.connection.execute(
-        "INSERT INTO api_tokens (token_hash, user_name, created_at) VALUES (?, ?, ?)",
-        (_token_hash(token), user_name, datetime.now(UTC).isoformat(timespec="seconds")),
-    )
-    await db.connection.commit()
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO api_tokens (token_hash, user_name, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (_token_hash(token), user_name, _iso(_now()), _iso(_now() + timedelta(days=days))),
+        )
     return token
 
 
 async def user_for_token(db: Database, token: str) -> User | None:
-    sql = "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = ?"
-    async with db.connection.execute(sql, (_token_hash(token),)) as cur:
+    """The enabled user a token belongs to, while it has not expired."""
+    sql = (
+        "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name"
+        " WHERE t.token_hash = ? AND t.expires_at > ? AND u.disabled = 0"
+    )
+    async with db.connection.execute(sql, (_token_hash(token), _iso(_now()))) as cur:
         row = await cur.fetchone()
     return User(*row) if row else None
+
+
+async def list_tokens(db: Database, user_name: str) -> list[TokenInfo]:
+    sql = "SELECT substr(token_hash, 1, 12), user_name, created_at, expires_at FROM api_tokens WHERE user_name = ?"
+    async with db.connection.execute(sql + " ORDER BY created_at", (user_name,)) as cur:
+        return [TokenInfo(*row) async for row in cur]
+
+
+async def revoke_tokens(db: Database, user_name: str, token_id: str = "") -> int:
+    """Revoke one of a user's tokens (by the id ``list_tokens`` shows) or, without an id, all of them."""
+    if token_id and (len(token_id) < 8 or not all(c in "0123456789abcdef" for c in token_id)):
+        raise ValueError("a token id is the 12 hex characters `token list` shows")
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM api_tokens WHERE user_name = ? AND token_hash LIKE ?", (user_name, token_id + "%")
+        )
+    return cursor.rowcount

@@ -1,0 +1,269 @@
+"""The security review's findings, each against the real app (real SQLite file, real models)."""
+
+import asyncio
+import concurrent.futures
+import csv
+import io
+import os
+import re
+import stat
+import subprocess
+import sys
+
+import pytest
+from conftest import make_client
+from openpyxl import load_workbook
+
+from web.demo import render_marking
+from web.storage import outbox as outbox_rows
+from web.storage import users
+from web.storage.database import Database
+from web.storage.photos import LocalPhotoStore, photo_key
+
+
+@pytest.fixture(scope="module")
+def app(app_data, ocr_engine):
+    data_dir, tokens = app_data
+    with make_client(data_dir, ocr_engine) as client:
+        yield client, tokens, data_dir
+
+
+def as_user(tokens, role: str) -> dict:
+    return {"Authorization": f"Bearer {tokens[role]}"}
+
+
+def on_database(data_dir, work):
+    """Run ``await work(db)`` on a second connection to the app's database, as another process would."""
+
+    async def run():
+        db = await Database.open(data_dir / "markscan.db")
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def new_scan(client, tokens, key: str, seed: int, role: str = "operator") -> dict:
+    photo = {"photo": ("p.jpg", render_marking("1391-30-1583 1574", seed=seed).jpeg, "image/jpeg")}
+    response = client.post("/api/scans", files=photo, data={"idempotency_key": key}, headers=as_user(tokens, role))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def sign_in(client, name="oleg", password="parovoz-1961"):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    fields = {"name": name, "password": password, "csrf_token": token}
+    return client.post("/login", data=fields, follow_redirects=False)
+
+
+def markscan(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_someone_elses_confirmation_is_not_overwritten(app):
+    client, tokens, _ = app
+    scan = new_scan(client, tokens, "reconfirm-0001", seed=61)
+    url = f"/api/scans/{scan['id']}/confirm"
+    assert client.post(url, json={}, headers=as_user(tokens, "operator")).status_code == 200
+    # The admin may correct it; then the operator may not change the admin's correction.
+    corrected = client.post(url, json={"serial": "1575"}, headers=as_user(tokens, "admin"))
+    assert corrected.status_code == 200 and corrected.json()["confirmed"]["by"] == "anna"
+    refused = client.post(url, json={"serial": "1576"}, headers=as_user(tokens, "operator"))
+    assert refused.status_code == 403 and refused.json()["code"] == "not_yours"
+    assert client.get(f"/api/scans/{scan['id']}", headers=as_user(tokens, "admin")).json()["serial"] == "1574"
+    assert client.get(f"/api/scans/{scan['id']}", headers=as_user(tokens, "admin")).json()["confirmed"]["serial"] == (
+        "1575"
+    )
+
+
+def test_a_confirmation_that_reached_1c_is_not_changed_here(app):
+    client, tokens, data_dir = app
+    scan = new_scan(client, tokens, "reconfirm-0002", seed=62)
+    url = f"/api/scans/{scan['id']}/confirm"
+    assert client.post(url, json={}, headers=as_user(tokens, "operator")).status_code == 200
+
+    async def sent_to_1c(db):
+        async with db.transaction() as tx:
+            await outbox_rows.enqueue(tx, scan["id"], f"markscan-{scan['idempotency_key']}", {}, "2026-01-01")
+        await outbox_rows.mark_sent(db, scan["id"], "ref-1", 1, "2026-01-01")
+
+    on_database(data_dir, sent_to_1c)
+    for path in (url, f"/api/scans/{scan['id']}/unconfirm"):
+        refused = client.post(path, json={"serial": "9"}, headers=as_user(tokens, "admin"))
+        assert refused.status_code == 409 and refused.json()["code"] == "in_onec"
+    assert client.get(f"/api/scans/{scan['id']}", headers=as_user(tokens, "admin")).json()["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("formula", ['=1+HYPERLINK("http://x.ex")', "+1+1", "-2+3", "@SUM(A1)"])
+def test_exported_cells_never_run_as_formulas(app, formula):
+    client, tokens, _ = app
+    scan = new_scan(client, tokens, f"formula-{abs(hash(formula)):012d}", seed=63)
+    confirmed = client.post(
+        f"/api/scans/{scan['id']}/confirm",
+        json={"article": formula, "serial": formula},
+        headers=as_user(tokens, "operator"),
+    )
+    assert confirmed.status_code == 200
+    exported = client.get("/history.csv", params={"q": formula}, headers=as_user(tokens, "operator"))
+    (row,) = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))[1:]
+    assert row[4] == "'" + formula and row[5] == "'" + formula
+    workbook = load_workbook(
+        io.BytesIO(client.get("/history.xlsx", params={"q": formula}, headers=as_user(tokens, "operator")).content)
+    )
+    cells = [cell for cell in workbook.active[2] if cell.value == formula]
+    assert len(cells) == 2 and all(cell.data_type == "s" for cell in cells)  # text, not a formula
+
+
+def test_wrong_passwords_are_throttled_per_user(app_data, ocr_engine):
+    data_dir, _ = app_data
+    with make_client(data_dir, ocr_engine) as client:
+        for _ in range(5):
+            assert sign_in(client, password="not-the-password").status_code == 401
+        locked = sign_in(client)  # even the right password waits now
+        assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+        assert "Слишком много неудачных попыток" in locked.text
+        assert sign_in(client, "anna", "ledokol-2024").status_code == 303  # another user is not locked out
+        assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_signing_out_ends_the_session_on_the_server(app_data, ocr_engine):
+    data_dir, _ = app_data
+    with make_client(data_dir, ocr_engine) as client:
+        assert sign_in(client).status_code == 303
+        copied = dict(client.cookies)
+        page = client.get("/")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+        client.cookies.clear()
+        for name, value in copied.items():
+            client.cookies.set(name, value)  # the cookie as it was before signing out
+        assert client.get("/", follow_redirects=False).status_code == 303
+        assert client.get("/api/scans").status_code == 401
+
+
+def test_a_new_password_and_disabling_end_sessions_and_tokens(app_data, ocr_engine, tmp_path):
+    data_dir, _ = app_data
+    on_database(data_dir, lambda db: users.add_user(db, "ivan", "kolokol-1917", "operator"))
+    token = on_database(data_dir, lambda db: users.create_token(db, "ivan"))
+    with make_client(data_dir, ocr_engine) as client:
+        assert sign_in(client, "ivan", "kolokol-1917").status_code == 303
+        assert client.get("/api/scans").status_code == 200
+        on_database(data_dir, lambda db: users.add_user(db, "ivan", "samovar-1812", "operator"))
+        assert client.get("/api/scans").status_code == 401  # the session ended with the old password
+        assert sign_in(client, "ivan", "samovar-1812").status_code == 303
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/scans", headers=bearer).status_code == 200
+        assert markscan("user", "disable", "ivan", "--data", str(data_dir)).returncode == 0
+        client.headers.pop("Authorization", None)
+        assert client.get("/api/scans").status_code == 401
+        assert client.get("/api/scans", headers=bearer).status_code == 401
+        assert sign_in(client, "ivan", "samovar-1812").status_code == 401
+        assert markscan("user", "enable", "ivan", "--data", str(data_dir)).returncode == 0
+        assert client.get("/api/scans", headers=bearer).status_code == 200
+
+
+def test_tokens_are_listed_revoked_and_expire(app_data, ocr_engine, monkeypatch):
+    data_dir, _ = app_data
+
+    def token_ids() -> set[str]:
+        listed = markscan("token", "list", "oleg", "--data", str(data_dir)).stdout
+        assert "msk_" not in listed  # never a token itself
+        return set(re.findall(r"^([0-9a-f]{12})  created \S+  expires \S+$", listed, re.M))
+
+    before = token_ids()
+    token = markscan("token", "create", "oleg", "--days", "30", "--data", str(data_dir)).stdout.strip()
+    (new_id,) = token_ids() - before
+    with make_client(data_dir, ocr_engine) as client:
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/scans", headers=bearer).status_code == 200
+        from datetime import timedelta
+
+        later = users._now() + timedelta(days=31)
+        monkeypatch.setattr(users, "_now", lambda: later)
+        assert client.get("/api/scans", headers=bearer).status_code == 401  # expired
+        monkeypatch.undo()
+        assert markscan("token", "revoke", "oleg", new_id, "--data", str(data_dir)).returncode == 0
+        assert new_id not in token_ids() and before <= token_ids()
+        assert client.get("/api/scans", headers=bearer).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/scans/9223372036854775808", "/scans/99999999999999999999", "/memory/9223372036854775808.jpg"]
+)
+def test_ids_past_sqlite_integers_are_404(app, path):
+    client, tokens, _ = app
+    assert client.get(path, headers=as_user(tokens, "operator")).status_code == 404
+
+
+def test_an_offset_past_sqlite_integers_is_400(app):
+    client, tokens, _ = app
+    response = client.get("/api/scans", params={"offset": str(2**64)}, headers=as_user(tokens, "operator"))
+    assert response.status_code == 400 and response.json()["code"] == "bad_paging"
+
+
+def test_answers_carry_security_headers_and_the_database_is_private(app):
+    client, tokens, data_dir = app
+    for path in ("/login", "/api/scans", "/static/app.css"):
+        headers = client.get(path, headers=as_user(tokens, "operator")).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+    assert stat.S_IMODE((data_dir / "markscan.db").stat().st_mode) == 0o600
+
+
+def test_a_json_body_on_the_session_cookie_needs_the_csrf_header(app_data, ocr_engine):
+    data_dir, tokens = app_data
+    with make_client(data_dir, ocr_engine) as client:
+        scan = new_scan(client, tokens, "csrf-json-0001", seed=64)
+        assert sign_in(client).status_code == 303
+        refused = client.post(f"/api/scans/{scan['id']}/confirm", json={"article": "X"})
+        assert refused.status_code == 403 and refused.json()["code"] == "csrf"
+        page = client.get("/")
+        csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text).group(1)
+        allowed = client.post(f"/api/scans/{scan['id']}/confirm", json={}, headers={"X-CSRF-Token": csrf})
+        assert allowed.status_code == 200
+
+
+class FullDisk(LocalPhotoStore):
+    """A photo store whose writes go to /dev/full: the kernel answers ENOSPC, as a full disk does."""
+
+    def save(self, data: bytes) -> str:
+        if self._path(photo_key(data)).exists():
+            return photo_key(data)
+        with open("/dev/full", "wb") as f:
+            f.write(data)
+            f.flush()
+        return photo_key(data)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_gets_a_clear_answer_and_loses_no_confirmation(app_data, ocr_engine):
+    data_dir, tokens = app_data
+    with make_client(data_dir, ocr_engine) as client:
+        scan = new_scan(client, tokens, "full-disk-0001", seed=65)
+        services = client.app.state.services
+        services.photos = FullDisk(data_dir / "photos")
+        photo = {"photo": ("p.jpg", render_marking("1391-30-1583 1574", seed=66).jpeg, "image/jpeg")}
+        refused = client.post(
+            "/api/scans", files=photo, data={"idempotency_key": "full-disk-0002"}, headers=as_user(tokens, "operator")
+        )
+        assert refused.status_code == 507 and refused.json()["code"] == "storage_full"
+        # The confirmation is committed although the memory's thumbnail cannot be written.
+        confirmed = client.post(f"/api/scans/{scan['id']}/confirm", json={}, headers=as_user(tokens, "operator"))
+        assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+        assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_a_photo_write_cut_off_leaves_no_partial_file(tmp_path, monkeypatch):
+    store = LocalPhotoStore(tmp_path)
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError):
+        store.save(b"photo bytes")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -1,0 +1,80 @@
+"""What a request brings to an operation: the services, who asks, the scan its path names, an uploaded photo.
+
+The pages and the JSON API both read their input here, so both check it the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+
+from web import csrf
+from web.operations import Refused, Services, find_scan
+from web.storage.scans import Scan
+from web.storage.users import User
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def user(request: Request) -> User:
+    return request.state.user
+
+
+async def scan(request: Request) -> Scan:
+    """The scan the path names (404 when there is none)."""
+    return await find_scan(services(request), request.path_params["scan_id"])
+
+
+def _too_large(limit: int) -> Refused:
+    return Refused(413, "too_large", "Файл больше {mb} МБ.", mb=limit // (1024 * 1024))
+
+
+async def upload(request: Request, field: str) -> tuple[bytes, dict[str, str]]:
+    """The uploaded file ``field`` and the form's other fields, after the CSRF check."""
+    limit = request.app.state.config.max_upload_bytes
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Refused(415, "not_multipart", "Отправьте фото как multipart/form-data.")
+    try:
+        declared = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit + 64 * 1024:
+        raise _too_large(limit)
+    form = await request.form(max_files=1, max_fields=10, max_part_size=limit)
+    file = form.get(field)
+    if file is None or isinstance(file, str):
+        raise Refused(400, "no_file", "В форме нет файла «{field}».", field=field)
+    data = await file.read()
+    if len(data) > limit:
+        raise _too_large(limit)
+    if not data:
+        raise Refused(400, "empty_file", "Файл пустой.")
+    fields = csrf.text_fields(form)
+    csrf.check_form(request, fields)
+    return data, fields
+
+
+def idempotency_key(request: Request, fields: dict[str, str]) -> str:
+    key = request.headers.get("idempotency-key") or fields.get("idempotency_key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise Refused(400, "bad_idempotency_key", "Нужен ключ идемпотентности: 8–128 латинских букв, цифр или -_.:")
+    return key
+
+
+async def body(request: Request) -> dict:
+    """A JSON object or a form, as sent; a cookie-borne request passes the CSRF check either way."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        csrf.check_form(request, {})  # a JSON body has no form field: only the header can vouch for it
+        try:
+            data = await request.json()
+        except ValueError as exc:
+            raise Refused(400, "bad_json", "Тело запроса — не JSON.") from exc
+        if not isinstance(data, dict):
+            raise Refused(400, "bad_json", "Тело запроса должно быть JSON-объектом.")
+        return data
+    return await csrf.checked_form(request)

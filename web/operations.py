@@ -1,0 +1,238 @@
+"""What people do with markscan, written once: the pages, the JSON API and the CLI all call these.
+
+Each operation takes the ``Services`` it works with and the acting user, checks
+what is allowed, and either does all of its work or none of it. A refusal is a
+``Refused`` with an HTTP status, a stable machine-readable ``code`` and a message
+for a person (Russian; ``web.i18n`` has the English).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import io
+import logging
+from dataclasses import dataclass
+
+from inference.annotate import annotated_jpeg
+from inference.catalog import CatalogIndex
+from inference.photo import PhotoError
+from web import visual_memory
+from web.onec import outbox
+from web.onec.client import OnecClient
+from web.recognition_pool import PoolBusy, RecognitionPool
+from web.storage import outbox as outbox_rows
+from web.storage import scans
+from web.storage.database import Database
+from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
+from web.storage.photos import PhotoStore, photo_key
+from web.storage.users import User
+
+log = logging.getLogger(__name__)
+
+MAX_ARTICLE = 64
+MAX_SERIAL = 32
+MAX_PHOTOS_PER_PART = 8
+
+
+class Refused(Exception):
+    """An operation that cannot be done as asked; nothing was changed."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None, **values):
+        super().__init__(message.format(**values) if values else message)
+        self.status = status
+        self.code = code
+        self.message = message  # the Russian phrase, the key for its translation
+        self.values = values
+        self.headers = headers or {}
+
+
+@dataclass(slots=True)
+class Services:
+    """What the operations work with: the database, recognition, the photo store and 1C."""
+
+    db: Database
+    pool: RecognitionPool | None  # None in the CLI's catalog import: no recognition runs there
+    photos: PhotoStore
+    onec: OnecClient | None = None
+    public_url: str = ""  # how people reach markscan (for photo links sent to 1C); "" sends none
+
+
+def _disk_refusal(exc: OSError) -> Refused:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        log.error("storage refused a write: %s", exc)
+        return Refused(507, "storage_full", "Нет места для хранения фото на сервере; сообщите администратору.")
+    log.exception("storage write failed")
+    return Refused(500, "storage_error", "Сервер не смог сохранить фото; попробуйте ещё раз.")
+
+
+async def find_scan(services: Services, scan_id: int) -> scans.Scan:
+    scan = await scans.find_scan(services.db, scan_id)
+    if scan is None:
+        raise Refused(404, "no_scan", "Такого скана нет.")
+    return scan
+
+
+async def read_photo(services: Services, photo: bytes) -> dict:
+    """Keep a photo and read it: its reading, with ``photo_key`` and ``annotated_key`` in the photo store.
+
+    The photo is stored first, so a full disk is found out before any recognition is spent.
+    """
+    store = services.photos
+    try:
+        key = await asyncio.to_thread(store.save, photo)
+    except OSError as exc:
+        raise _disk_refusal(exc) from exc
+    try:
+        recognition = await services.pool.recognize(photo)
+    except PhotoError as exc:
+        raise Refused(422, "bad_photo", "Фото не прочитать: {reason}", reason=str(exc)) from exc
+    except PoolBusy as exc:
+        raise Refused(503, "busy", "Сервер занят, повторите через несколько секунд.", {"Retry-After": "5"}) from exc
+    reading = recognition.to_dict()
+    try:
+        reading["annotated_key"] = await asyncio.to_thread(lambda: store.save(annotated_jpeg(recognition)))
+    except OSError as exc:
+        raise _disk_refusal(exc) from exc
+    reading["photo_key"] = key
+    return reading
+
+
+async def scan_photo(services: Services, user: User, photo: bytes, idempotency_key: str) -> tuple[scans.Scan, bool]:
+    """Read a photo and record the scan: (scan, new). A retried key returns the first scan."""
+    existing = await scans.find_scan_by_key(services.db, idempotency_key)
+    if existing is not None:
+        return existing, False
+    reading = await read_photo(services, photo)
+    return await scans.add_scan(services.db, idempotency_key, reading["photo_key"], user.name, reading)
+
+
+async def add_photo(services: Services, user: User, scan: scans.Scan, photo: bytes) -> scans.Scan:
+    """Another photo of the scan's part ("ещё фото"): read it and fuse it with the photos before.
+
+    Sending the same photo again changes nothing, so a retried upload is harmless.
+    """
+    if scan.confirmed_at is not None:
+        raise Refused(409, "confirmed", "Скан уже подтверждён: отмените подтверждение, чтобы добавить фото.")
+    readings = scan.reading.get("photos") or [{**scan.reading, "photo_key": scan.photo_key}]
+    if photo_key(photo) in {r.get("photo_key") for r in readings}:
+        return scan
+    if len(readings) >= MAX_PHOTOS_PER_PART:
+        raise Refused(409, "too_many_photos", "У детали не больше {n} фото.", n=MAX_PHOTOS_PER_PART)
+    reading = await read_photo(services, photo)
+    fused = services.pool.fuse([*readings, reading])
+    updated = await scans.replace_reading(services.db, scan.id, fused)
+    if updated is None:
+        raise Refused(409, "confirmed", "Скан уже подтверждён: отмените подтверждение, чтобы добавить фото.")
+    return updated
+
+
+def _may_change(user: User, scan: scans.Scan) -> None:
+    """Only the person who confirmed a scan, or an admin, may change or undo that confirmation."""
+    if scan.confirmed_at is not None and scan.confirmed_by != user.name and not user.is_admin:
+        raise Refused(
+            403,
+            "not_yours",
+            "Изменить или отменить подтверждение может только тот, кто подтвердил, или администратор.",
+        )
+
+
+async def _not_in_onec(services: Services, tx, scan_id: int) -> None:
+    state = await outbox_rows.state(tx, scan_id)
+    if state == outbox_rows.SENT:
+        raise Refused(409, "in_onec", "Подтверждение уже передано в 1С — исправьте запись в 1С.")
+    if state == "sending":
+        raise Refused(409, "sending", "Подтверждение как раз передаётся в 1С; повторите через минуту.")
+
+
+async def confirm(services: Services, user: User, scan: scans.Scan, article: str, serial: str) -> scans.Scan:
+    """Record who confirmed what, in one transaction: the scan, its 1C outbox row, its visual-memory entry.
+
+    Re-confirming (a correction) is for the person who confirmed or an admin, and only
+    while 1C does not have the record yet.
+    """
+    article, serial = article.strip(), serial.strip()
+    if not article:
+        raise Refused(400, "no_article", "Укажите артикул.")
+    if len(article) > MAX_ARTICLE or len(serial) > MAX_SERIAL:
+        raise Refused(400, "too_long", "Артикул длиннее {a} или номер длиннее {s} знаков.", a=MAX_ARTICLE, s=MAX_SERIAL)
+    _may_change(user, scan)
+    rows = services.pool.catalog.rows_for(article, serial)
+    order = (rows[0].order_number, rows[0].station_unit) if rows else ("", "")
+    remembered = await visual_memory.prepare(services.pool, services.photos, scan.photo_key)
+    async with services.db.transaction() as tx:
+        current = await scans.find_scan(tx, scan.id)  # as it is now, not as the page saw it
+        assert current is not None
+        _may_change(user, current)
+        await _not_in_onec(services, tx, scan.id)
+        confirmed = await scans.confirm(tx, scan.id, user.name, article, serial, order)
+        if services.onec is not None:
+            await outbox.enqueue(tx, confirmed, photo_link(services, scan.id))
+        change = await visual_memory.store(tx, remembered, confirmed)
+    visual_memory.apply(services.pool, change)
+    return confirmed
+
+
+async def undo(services: Services, user: User, scan: scans.Scan) -> scans.Scan:
+    """Undo a confirmation (its author or an admin), off the 1C queue and out of the visual memory, at once."""
+    if scan.confirmed_at is None:
+        raise Refused(409, "not_confirmed", "Скан не подтверждён.")
+    async with services.db.transaction() as tx:
+        current = await scans.find_scan(tx, scan.id)
+        assert current is not None
+        if current.confirmed_at is None:
+            return current  # undone meanwhile (another tab)
+        _may_change(user, current)
+        await _not_in_onec(services, tx, scan.id)
+        await outbox_rows.withdraw(tx, scan.id)
+        change = await visual_memory.forget(tx, scan.id)
+        undone = await scans.undo_confirmation(tx, current)
+    visual_memory.apply(services.pool, change)
+    return undone
+
+
+async def retry_onec(services: Services, user: User, scan: scans.Scan) -> None:
+    """Admins: send a scan to 1C again now."""
+    require_admin(user)
+    await outbox.retry_now(services.db, scan.id)
+
+
+def photo_link(services: Services, scan_id: int) -> str:
+    """The photo's address as people reach markscan; never built from a request's Host header."""
+    return f"{services.public_url.rstrip('/')}/scans/{scan_id}/photo.jpg" if services.public_url else ""
+
+
+def require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise Refused(403, "admins_only", "Это может только администратор.")
+
+
+async def import_orders(services: Services, user: User, data: bytes, mode: str = "replace") -> dict:
+    """Admins: an orders .xlsx into the catalog; the report of what was kept and rejected.
+
+    The file is parsed whole before anything is written, and the swap is one
+    transaction: a file that is not an orders table leaves the catalog as it was.
+    """
+    require_admin(user)
+    if mode not in ("replace", "merge"):
+        raise Refused(400, "bad_mode", "Режим загрузки: replace или merge.")
+    try:
+        report = await asyncio.to_thread(read_orders_xlsx, io.BytesIO(data))
+    except OrdersTableError as exc:
+        raise Refused(
+            422, "not_orders", "Это не таблица заказов: {reason}; каталог не изменён.", reason=str(exc)
+        ) from exc
+    if not report.rows:
+        raise Refused(422, "no_rows", "В таблице нет ни одной годной строки; каталог не изменён.")
+    db = services.db
+    written = await (db.replace_catalog(report.rows) if mode == "replace" else db.merge_catalog(report.rows))
+    index = await reload_catalog(services)
+    return {"mode": mode, "written": written, "catalog_rows": index.n_rows, **report.to_dict()}
+
+
+async def reload_catalog(services: Services) -> CatalogIndex:
+    """Recognition uses the catalog as stored, from the next photo on."""
+    index = await asyncio.to_thread(CatalogIndex, await services.db.catalog_rows())
+    if services.pool is not None:
+        services.pool.replace_catalog(index)
+    return index
