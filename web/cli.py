@@ -472,7 +472,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"markscan: {exc}", file=sys.stderr)
         return 2
     print(f"markscan: http://{args.host}:{args.port}/  (data in {config.data_dir})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level.lower())
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips=config.trusted_proxies,
+    )
     return 0
 
 
