@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 
 from inference.editdistance import class_fold, ocr_infix_distance
 from inference.lookalikes import skeleton
+from inference.settings import THRESHOLDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +42,6 @@ class CatalogRow:
 
 
 _NUMBERED = re.compile(r"\d")
-GLUED_PENALTY = 0.04  # per character of text glued to either end of an article
-GLUED_MAX = 0.12
 SHORTLIST_CUTOFF = 50
 # Past this many articles a trigram index narrows the fuzzy search to TRIGRAM_POOL keys.
 TRIGRAM_INDEX_FROM = 5_000
@@ -183,7 +182,9 @@ class CatalogIndex:
             # Text glued to the article ("901-05" read against "901") is evidence
             # against it; text after a space (a serial) is not.
             glued = (begin if begin not in boundaries else 0) + (len(query) - end if end not in boundaries else 0)
-            similarity = max(0.0, 1.0 - distance / len(key) - min(GLUED_MAX, GLUED_PENALTY * glued))
+            similarity = max(
+                0.0, 1.0 - distance / len(key) - min(THRESHOLDS.glued_max, THRESHOLDS.glued_penalty * glued)
+            )
             matches.append(ArticleMatch(self.entries[key], similarity, query[end:], query[:begin]))
         matches.sort(key=lambda m: (-m.similarity, m.entry.key))
         return matches[:limit]

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from inference.lookalikes import CONFUSABLE_GROUPS, CONFUSION_PAIRS
-
-SUBSTITUTE = 1.0
-CONFUSED = 0.35
-INSERT_DELETE = 0.8
+from inference.settings import THRESHOLDS
 
 _CLASS = {ch: group[0] for group in CONFUSABLE_GROUPS for ch in group}
 
@@ -19,18 +16,19 @@ def class_fold(text: str) -> str:
 def _sub_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
-    return CONFUSED if (a, b) in CONFUSION_PAIRS else SUBSTITUTE
+    return THRESHOLDS.confused_cost if (a, b) in CONFUSION_PAIRS else THRESHOLDS.substitute_cost
 
 
 def ocr_distance(read: str, truth: str) -> float:
     """Weighted Levenshtein distance from an OCR reading to a catalog string."""
     if read == truth:
         return 0.0
-    prev = [j * INSERT_DELETE for j in range(len(truth) + 1)]
+    indel = THRESHOLDS.insert_delete_cost
+    prev = [j * indel for j in range(len(truth) + 1)]
     for i, a in enumerate(read, 1):
-        cur = [i * INSERT_DELETE]
+        cur = [i * indel]
         for j, b in enumerate(truth, 1):
-            cur.append(min(prev[j - 1] + _sub_cost(a, b), prev[j] + INSERT_DELETE, cur[j - 1] + INSERT_DELETE))
+            cur.append(min(prev[j - 1] + _sub_cost(a, b), prev[j] + indel, cur[j - 1] + indel))
         prev = cur
     return prev[-1]
 
@@ -44,7 +42,8 @@ def ocr_infix_distance(read: str, truth: str) -> tuple[float, int, int]:
     n = len(truth)
     # DP over ``read``: cost[j] = distance of truth[:j] to a stretch of read
     # ending here; origin[j] = where that stretch begins.
-    cost = [j * INSERT_DELETE for j in range(n + 1)]
+    indel, confused, substitute = THRESHOLDS.insert_delete_cost, THRESHOLDS.confused_cost, THRESHOLDS.substitute_cost
+    cost = [j * indel for j in range(n + 1)]
     origin = [0] * (n + 1)
     best = (cost[n], 0, 0)
     pairs = CONFUSION_PAIRS
@@ -54,9 +53,9 @@ def ocr_infix_distance(read: str, truth: str) -> tuple[float, int, int]:
         left, left_origin = 0.0, i
         for j in range(1, n + 1):
             b = truth[j - 1]
-            diag = cost[j - 1] + (0.0 if a == b else CONFUSED if (a, b) in pairs else SUBSTITUTE)
-            up = cost[j] + INSERT_DELETE
-            side = left + INSERT_DELETE
+            diag = cost[j - 1] + (0.0 if a == b else confused if (a, b) in pairs else substitute)
+            up = cost[j] + indel
+            side = left + indel
             if diag <= up and diag <= side:
                 left, left_origin = diag, origin[j - 1]
             elif up <= side:

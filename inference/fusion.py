@@ -13,11 +13,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
-# A photo that agrees adds this share of its own evidence: photos of one part
-# share their light, stamp and wear, so their errors are not independent.
-AGREEING_WEIGHT = 0.5
-# A photo whose best reading is another marking costs at least this much evidence (log-odds).
-DISAGREEING_COST = 1.0
+from inference.settings import THRESHOLDS
+
 _LIMIT = 1e-6
 
 
@@ -72,10 +69,12 @@ def fuse(readings: Sequence[dict], sure_from: float) -> dict:
             if mine is not None:
                 evidence.append(_logit(mine["probability"]))
         elif not (top["article"] == article and not top["serial"]):  # a missed serial is no vote against
-            against += DISAGREEING_COST + max(0.0, _logit(top["probability"]))
+            against += THRESHOLDS.disagreeing_cost + max(0.0, _logit(top["probability"]))
     assert chosen is not None  # the chosen article and serial come from some photo's candidate
     evidence.sort(reverse=True)
-    logit = (evidence[0] if evidence else _logit(0.0)) + AGREEING_WEIGHT * sum(max(0.0, e) for e in evidence[1:])
+    logit = (evidence[0] if evidence else _logit(0.0)) + THRESHOLDS.agreeing_weight * sum(
+        max(0.0, e) for e in evidence[1:]
+    )
     probability = 1 / (1 + math.exp(-(logit - against)))
     same = [c for r in readings for c in r.get("candidates", []) if c["marking"] == chosen["marking"]]
     sure = any(c.get("corroborated") for c in same) and probability >= sure_from

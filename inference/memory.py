@@ -22,9 +22,8 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-NEIGHBOURS = 10
-MIN_SIMILARITY = 0.5  # below this a neighbour does not vote
-MIN_VOTERS = 2  # an article needs this many agreeing neighbours
+from inference.settings import THRESHOLDS
+
 ANN_FROM = 50_000  # entries from which the HNSW graph answers instead of exact search
 HNSW_LINKS = 32  # graph degree (M); 16 measured far lower recall on photo embeddings
 HNSW_BUILD_DEPTH = 64  # efConstruction
@@ -147,7 +146,9 @@ class VisualMemory:
             self._search_parameters = (parameters, keep)  # the selector must live as long as the parameters
         return self._search_parameters[0]
 
-    def search(self, vector: np.ndarray, k: int = NEIGHBOURS, exclude: Exclude | None = None) -> list[Neighbour]:
+    def search(
+        self, vector: np.ndarray, k: int = THRESHOLDS.memory_neighbours, exclude: Exclude | None = None
+    ) -> list[Neighbour]:
         """The ``k`` most similar entries (cosine), skipping those ``exclude`` hides."""
         query = np.ascontiguousarray(vector, dtype=np.float32)[None]
         asked = k
@@ -170,14 +171,14 @@ class VisualMemory:
 def article_support(neighbours: list[Neighbour]) -> dict[str, float]:
     """Each article's share of the neighbours' similarity, for articles enough neighbours agree on.
 
-    Only neighbours at ``MIN_SIMILARITY`` or more count, and an article needs
-    ``MIN_VOTERS`` of them: one entry alone (perhaps mislabeled) supports nothing.
+    Only neighbours at ``THRESHOLDS.memory_min_similarity`` or more count, and an article needs
+    ``THRESHOLDS.memory_min_voters`` of them: one entry alone (perhaps mislabeled) supports nothing.
     """
     weights: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     for n in neighbours:
-        if n.similarity >= MIN_SIMILARITY:
+        if n.similarity >= THRESHOLDS.memory_min_similarity:
             weights[n.article] += n.similarity
             counts[n.article] += 1
     total = sum(weights.values())
-    return {a: w / total for a, w in weights.items() if counts[a] >= MIN_VOTERS}
+    return {a: w / total for a, w in weights.items() if counts[a] >= THRESHOLDS.memory_min_voters}

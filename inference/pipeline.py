@@ -24,8 +24,6 @@ from inference.memory import Neighbour, article_support
 from inference.ocr import OcrEngine, RecognizedText
 from inference.photo import Photo, load_photo
 from inference.reading import (
-    ARTICLE_MIN_SIMILARITY,
-    CONFIDENT_SIMILARITY,
     NOT_IN_CATALOG,
     TURNED_180,
     UNREADABLE,
@@ -35,15 +33,8 @@ from inference.reading import (
     view_of,
 )
 from inference.scoring import YoloBox
+from inference.settings import THRESHOLDS
 from inference.variants import Variant, contrast, fit_ring, identity, turned, unwrapped
-
-# Lines the recognizer is less sure of than this are noise on steel.
-MIN_LINE_SCORE = 0.3
-SURE_LINE_SCORE = 0.9
-# A serial the table does not list is taken as sure once readings agree on it.
-SURE_SERIAL_SUPPORT = 0.8
-# Views of the photo in a row that changed nothing before the search stops.
-SETTLED_AFTER = 3
 
 # A variant maker sees the working photo and the lines read so far.
 VariantMaker = Callable[[np.ndarray, list[TextLine]], Variant | None]
@@ -161,14 +152,18 @@ def _top(candidates: Sequence[Candidate]) -> str:
 
 def _clear(candidates: Sequence[Candidate]) -> bool:
     """The OCR read a catalog article clearly: no look-alike photo may override it."""
-    return bool(candidates) and bool(candidates[0].rows) and candidates[0].article_similarity >= CONFIDENT_SIMILARITY
+    return (
+        bool(candidates)
+        and bool(candidates[0].rows)
+        and candidates[0].article_similarity >= THRESHOLDS.confident_similarity
+    )
 
 
-def _settled(candidates: Sequence[Candidate], history: list[str], views: int = SETTLED_AFTER) -> bool:
+def _settled(candidates: Sequence[Candidate], history: list[str], views: int = THRESHOLDS.settled_after) -> bool:
     """The catalog article is clear and the last views added nothing: more will not either."""
     if len(history) < views or len(set(history[-views:])) != 1 or not candidates:
         return False
-    return candidates[0].article_similarity >= CONFIDENT_SIMILARITY
+    return candidates[0].article_similarity >= THRESHOLDS.confident_similarity
 
 
 def marking_block(marking: list[TextLine], lines: list[TextLine], reach: float = 2.0) -> list[TextLine]:
@@ -196,9 +191,9 @@ def is_sure(candidates: Sequence[Candidate]) -> bool:
     if not candidates:
         return False
     best = candidates[0]
-    if best.article_similarity < CONFIDENT_SIMILARITY:
+    if best.article_similarity < THRESHOLDS.confident_similarity:
         return False
-    if best.serial_listed or best.serial_support >= SURE_SERIAL_SUPPORT:
+    if best.serial_listed or best.serial_support >= THRESHOLDS.sure_serial_support:
         return True
     return not any(r.serial for r in best.rows)  # an article that has no serials
 
@@ -317,7 +312,7 @@ class Recognizer:
             upright = self.engine.recognize(crops)
             # A crop read with high confidence is the right way up; only the
             # others are also read turned half round.
-            unsure = [i for i, text in enumerate(upright) if text.score < SURE_LINE_SCORE]
+            unsure = [i for i, text in enumerate(upright) if text.score < THRESHOLDS.sure_line_score]
             turned = self.engine.recognize([half_turned(crops[i]) for i in unsure])
         readings = [(quads[i], text, variant.name) for i, text in enumerate(upright)]
         readings += [(quads[i], text, variant.name + TURNED_180) for i, text in zip(unsure, turned, strict=True)]
@@ -344,7 +339,7 @@ def _lines(
     """Readings (box in the variant, text, variant name) worth keeping, as lines on the photo."""
     lines = []
     for quad, text, name in readings:
-        if text.score >= MIN_LINE_SCORE and text.text.strip():
+        if text.score >= THRESHOLDS.min_line_score and text.text.strip():
             on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
             lines.append(TextLine(text.text.strip(), text.score, on_photo, name, (), quad, text.char_scores, searched))
     return lines
@@ -352,7 +347,7 @@ def _lines(
 
 def _article_line(candidates: Sequence[Candidate]) -> TextLine | None:
     """The line the best catalog candidate's article was read from, if any."""
-    if not candidates or not candidates[0].rows or candidates[0].article_similarity < ARTICLE_MIN_SIMILARITY:
+    if not candidates or not candidates[0].rows or candidates[0].article_similarity < THRESHOLDS.article_min_similarity:
         return None
     line = candidates[0].lines[0]
     return None if line.parts else line

@@ -19,18 +19,13 @@ import numpy as np
 from inference.catalog import ArticleEntry, CatalogIndex, CatalogRow
 from inference.editdistance import ocr_infix_distance
 from inference.lookalikes import DIGIT_FOR_LETTER, fold, skeleton, to_cyrillic
+from inference.settings import THRESHOLDS
 
 TURNED_180 = " turned 180"  # suffix of a line's view name when its crop was read upside down
 MATCHED = "matched"
 ARTICLE_ONLY = "article only"
 NOT_IN_CATALOG = "not in catalog"
 UNREADABLE = "unreadable"
-
-# Below this OCR-aware similarity a reading is not taken for a catalog article.
-ARTICLE_MIN_SIMILARITY = 0.72
-# From this similarity on, with a listed serial, the reading is sure enough
-# to stop trying further image variants.
-CONFIDENT_SIMILARITY = 0.92
 
 
 @dataclass(slots=True, eq=False)
@@ -158,29 +153,22 @@ def view_of(line: TextLine) -> str:
     return line.variant.removesuffix(TURNED_180)
 
 
-JOIN_PENALTY = 0.03
-
-
 def find_articles(lines: list[TextLine], index: CatalogIndex) -> list[_ArticleEvidence]:
     """Best evidence per catalog article over all lines, strongest first."""
     best: dict[str, _ArticleEvidence] = {}
     for line in lines + joined_neighbours(lines):
-        penalty = JOIN_PENALTY if line.parts else 0.0
+        penalty = THRESHOLDS.join_penalty if line.parts else 0.0
         for match in index.lookup(line.text):
             strength = match.similarity - penalty
-            if strength < ARTICLE_MIN_SIMILARITY - 0.1:
+            if strength < THRESHOLDS.article_min_similarity - 0.1:
                 continue
             old = best.get(match.entry.key)
             if old is None or (strength, line.score) > (old.similarity, old.line.score):
                 views = old.views if old else set()
                 best[match.entry.key] = _ArticleEvidence(match.entry, strength, line, match.rest, views)
-            if strength >= ARTICLE_MIN_SIMILARITY:
+            if strength >= THRESHOLDS.article_min_similarity:
                 best[match.entry.key].views.add(view_of(line))
     return sorted(best.values(), key=lambda e: (-e.similarity, -e.line.score, e.entry.key))
-
-
-FRAGMENT_MAX = 10  # a line this short may be a piece of an article split or bent
-JOIN_MAX = 26  # longer than any article and its serial: not worth joining
 
 
 def joined_neighbours(lines: list[TextLine]) -> list[TextLine]:
@@ -192,9 +180,11 @@ def joined_neighbours(lines: list[TextLine]) -> list[TextLine]:
     seen: set[tuple[str, str]] = set()
     for a, na in pieces:
         for b, nb in pieces:
-            if a is b or a.text == b.text or (a.text, b.text) in seen or not 5 <= na + nb <= JOIN_MAX:
+            if a is b or a.text == b.text or (a.text, b.text) in seen or not 5 <= na + nb <= THRESHOLDS.join_max:
                 continue
-            if a.variant != b.variant and (na > FRAGMENT_MAX or nb > FRAGMENT_MAX or _overlap(a, b) > 0.1):
+            if a.variant != b.variant and (
+                na > THRESHOLDS.fragment_max or nb > THRESHOLDS.fragment_max or _overlap(a, b) > 0.1
+            ):
                 continue
             if a.distance_to(b) < 2.5 * max(a.height, b.height):
                 seen.add((a.text, b.text))
@@ -309,17 +299,6 @@ def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> fl
     return 0.1
 
 
-SERIAL_MIN_PLAUSIBILITY = 0.25
-# A serial the table lists for the article outweighs a small doubt about the article.
-LISTED_SERIAL_BONUS = 0.05
-
-
-# The visual memory's support (a share, 0..1) adds at most this much to a
-# candidate's rank: enough to break ties and settle near misses, never to
-# outweigh a clear reading.
-MEMORY_WEIGHT = 0.2
-
-
 def read_marking(
     lines: list[TextLine], index: CatalogIndex, limit: int = 5, memory: dict[str, float] | None = None
 ) -> list[Candidate]:
@@ -333,17 +312,17 @@ def read_marking(
     candidates: list[Candidate] = []
     evidences = find_articles(lines, index)
     for evidence in evidences[:limit] + [e for e in evidences[limit:] if e.entry.key in memory]:
-        if evidence.similarity < ARTICLE_MIN_SIMILARITY and evidence.entry.key not in memory:
+        if evidence.similarity < THRESHOLDS.article_min_similarity and evidence.entry.key not in memory:
             continue
         choice = choose_serial(evidence, lines, index.serial_lengths)
-        if choice.plausibility < SERIAL_MIN_PLAUSIBILITY:
+        if choice.plausibility < THRESHOLDS.serial_min_plausibility:
             choice = replace(NO_SERIAL, plausibility=choice.plausibility)
         serial, listed = choice.serial, choice.listed
         rows = evidence.entry.rows
         if serial and listed:
             rows = [r for r in rows if r.serial == serial]
         confidence = evidence.similarity * (1.0 if listed or not serial else 0.9)
-        rank = evidence.similarity + (LISTED_SERIAL_BONUS if listed else 0.0)
+        rank = evidence.similarity + (THRESHOLDS.listed_serial_bonus if listed else 0.0)
         used = list(evidence.line.parts or [evidence.line])
         if choice.line is not None:
             used.append(choice.line)
@@ -378,17 +357,13 @@ def read_marking(
         for c in candidates:
             c.memory_share = memory.get(skeleton(c.article), 0.0)
             if c.memory_share and (c.serial_listed or not c.serial):
-                c.rank = (c.rank or c.confidence) + MEMORY_WEIGHT * c.memory_share
+                c.rank = (c.rank or c.confidence) + THRESHOLDS.memory_weight * c.memory_share
     candidates.sort(key=lambda c: (-(c.rank or c.confidence), c.marking))
     if not candidates:
         raw = raw_reading(lines)
         if raw is not None:
             candidates.append(raw)
     return candidates
-
-
-# Confidence of a candidate that only the visual memory proposes.
-REMEMBERED_CONFIDENCE = 0.25
 
 
 def _remembered(entry: ArticleEntry, lines: list[TextLine]) -> Candidate | None:
@@ -402,7 +377,7 @@ def _remembered(entry: ArticleEntry, lines: list[TextLine]) -> Candidate | None:
     return Candidate(
         entry.stamped,
         serial,
-        REMEMBERED_CONFIDENCE * score,
+        THRESHOLDS.remembered_confidence * score,
         0.0,
         True,
         rows,
@@ -410,10 +385,6 @@ def _remembered(entry: ArticleEntry, lines: list[TextLine]) -> Candidate | None:
         serial_readings=1,
         serial_line=line,
     )
-
-
-# A serial alone names its article only when few articles list it.
-SERIAL_ONLY_MAX_ARTICLES = 3
 
 
 def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Candidate]:
@@ -430,7 +401,7 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
             if len(serial) < 3:
                 continue
             entries = index.articles_with_serial(serial)
-            if not entries or len(entries) > SERIAL_ONLY_MAX_ARTICLES:
+            if not entries or len(entries) > THRESHOLDS.serial_only_max_articles:
                 continue
             for entry in entries:
                 support, fragment = _fragment_support(entry.key, line, lines)
