@@ -60,20 +60,6 @@ def test_a_handful_of_real_photos_end_to_end(ocr_engine, real_rows):
     assert sum(s.char for s in scores) / len(scores) >= 0.85
 
 
-def test_evaluate_on_all_real_photos():
-    result = subprocess.run(
-        [sys.executable, "-m", "web.cli", "evaluate", str(REAL_PHOTOS), "--catalog", str(REAL_ORDERS), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout)
-    assert figures["n"] == 113
-    assert figures["score"] >= 0.78
-    assert figures["exact"] >= 0.55
-
-
 def test_memory_leave_one_out_on_a_few_real_photos(tmp_path):
     """The photos of the three most photographed articles: memory never lowers the score or exact match."""
     with open(REAL_PHOTOS / "labels.csv", encoding="utf-8") as f:
@@ -95,4 +81,4 @@ def test_memory_leave_one_out_on_a_few_real_photos(tmp_path):
     assert figures["n"] == len(chosen)
     assert figures["score"] >= figures["without_memory"]["score"]
     assert figures["exact"] >= figures["without_memory"]["exact"]
-    assert 0 <= figures["memory_changed"] <= len(chosen) and "memory_lowered" in figures
+    assert figures["memory_lowered"] == 0  # no answer the memory changed got worse
