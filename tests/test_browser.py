@@ -192,3 +192,55 @@ def test_the_card_says_sure_and_takes_another_photo_of_the_part(page, tmp_path, 
     card.locator("[data-more-photos] input[type=file]").set_input_files(photo_file(tmp_path, marking, 42))
     page.locator(f"#{card_id} .part-photos", has_text="2").wait_for(timeout=60_000)
     assert page.locator(f"#{card_id} [data-marking]").inner_text().strip() == marking
+
+
+def sign_in_as(page, base: str, name: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def sign_out(page) -> None:
+    page.locator("form.logout button").click()
+    page.wait_for_url("**/login")
+
+
+def test_a_refusal_is_shown_in_the_card(page, server, tmp_path):
+    """HTMX swaps error answers in: a 403 from the server is read in the card, not lost."""
+    base, tokens = server
+    new_result(page, photo_file(tmp_path, "1391-30-1583 1574", 51))
+    card = page.locator("#result .card")
+    scan_id = card.get_attribute("id").removeprefix("scan-")
+    card.locator("[data-confirm]").click()
+    page.locator("#result [data-status]", has_text="подтверждено").wait_for(timeout=10_000)
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    assert page.request.post(f"{base}/api/scans/{scan_id}/confirm", data={}, headers=admin).ok  # the admin corrects it
+    page.locator("#result [data-undo]").click()  # the operator's card is older than the admin's correction
+    error = page.locator("#result .error")
+    error.wait_for(timeout=10_000)
+    assert "может только тот, кто подтвердил" in error.inner_text()
+
+
+def test_photos_queued_on_a_shared_tablet_wait_for_the_person_who_took_them(server, browser, tmp_path):
+    base, tokens = server
+    context = browser.new_context(viewport=PHONE, base_url=base, locale="ru-RU", service_workers="block")
+    page = context.new_page()
+    sign_in_as(page, base, "oleg", "parovoz-1961")
+    before = {s["id"] for s in api_scans(page, server)}
+    page.route("**/api/scans", lambda route: route.abort("internetdisconnected"))  # the workshop's network drops
+    page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", 61))
+    wait_until(page, "MarkscanQueue.all().then(items => items.length === 1)", 10)
+    sign_out(page)
+    page.unroute("**/api/scans")
+    sign_in_as(page, base, "anna", "ledokol-2024")  # the next person on the same tablet
+    page.evaluate("MarkscanQueue.flush(null, document.querySelector('[data-capture]').dataset.csrf, 'anna')")
+    assert page.evaluate("MarkscanQueue.all().then(items => items.length)") == 1  # still waiting for oleg
+    assert {s["id"] for s in api_scans(page, server)} == before
+    sign_out(page)
+    sign_in_as(page, base, "oleg", "parovoz-1961")
+    wait_until(page, "MarkscanQueue.all().then(items => items.length === 0)", 60)
+    (new,) = [s for s in api_scans(page, server) if s["id"] not in before]
+    assert new["created_by"] == "oleg"
+    context.close()
