@@ -43,8 +43,8 @@ def payload(scan: Scan, photo_url: str) -> dict:
     """Our side of an identification record, before the field mapping."""
     return {
         "marking": scan.marking,
-        "article": scan.confirmed_article or scan.article,
-        "serial": scan.confirmed_serial if scan.confirmed_at else scan.serial,
+        "article": scan.current_article,
+        "serial": scan.current_serial,
         "order_number": scan.order_number,
         "station_unit": scan.station_unit,
         "user": scan.confirmed_by or scan.created_by,

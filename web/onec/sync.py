@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from inference.catalog import CatalogRow
 from web.onec.client import OnecClient, OnecError
 from web.storage.database import Database
-from web.storage.orders_xlsx import clean_serial, clean_text
+from web.storage.orders_xlsx import catalog_row
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +45,7 @@ def row_from_entity(entity: dict, fields: dict[str, str]) -> CatalogRow:
     missing = [name for name in fields.values() if name not in entity and name != fields["serial"]]
     if missing:
         raise ValueError("missing field(s) " + ", ".join(missing))
-    values = {}
-    for ours, theirs in fields.items():
-        raw = entity.get(theirs)
-        if ours == "serial":
-            values[ours] = clean_serial(raw)
-        elif raw is not None and not isinstance(raw, (str, int, float)):
-            raise ValueError(f"{theirs} has type {type(raw).__name__}")
-        else:
-            values[ours] = clean_text(raw)
-    if not values["article"]:
-        raise ValueError(f"{fields['article']} is empty")
-    return CatalogRow(**values)
+    return catalog_row({ours: entity.get(theirs) for ours, theirs in fields.items()}, fields)
 
 
 async def sync_orders(db: Database, client: OnecClient, incremental: bool = False) -> SyncReport:

@@ -19,6 +19,7 @@ COLUMNS: dict[str, str] = {
     "ЗаказНомер": "order_number",
     "СтанцияБлок": "station_unit",
 }
+COLUMN_NAMES = {attr: name for name, attr in COLUMNS.items()}
 REQUIRED = ("ДетальАртикул", "ЗаказНомер")
 
 
@@ -130,20 +131,27 @@ def _read_row(number: int, values: tuple, positions: dict[str, int], report: Imp
     if all(v is None or str(v).strip() in ("", '""') for v in values):
         report.empty_rows += 1
         return
-    fields: dict[str, str] = {}
     try:
-        for name, attr in COLUMNS.items():
-            raw = cell(name)
-            if attr == "serial":
-                fields[attr] = clean_serial(raw)
-            else:
-                if raw is not None and not isinstance(raw, (str, int, float)):
-                    raise ValueError(f"{name} has type {type(raw).__name__}")
-                fields[attr] = clean_text(raw)
+        row = catalog_row({attr: cell(name) for name, attr in COLUMNS.items()}, COLUMN_NAMES)
     except ValueError as exc:
         report.rejected.append(RejectedRow(number, str(exc)))
         return
+    report.rows.append(row)
+
+
+def catalog_row(values: dict[str, object], names: dict[str, str]) -> CatalogRow:
+    """One orders row from either source (an .xlsx, 1C): raw values by our field name, cleaned.
+
+    ``names`` gives each field's name in the source, for the ValueError that says what is wrong.
+    """
+    fields: dict[str, str] = {}
+    for attr, raw in values.items():
+        if attr == "serial":
+            fields[attr] = clean_serial(raw)
+        elif raw is not None and not isinstance(raw, (str, int, float)):
+            raise ValueError(f"{names[attr]} has type {type(raw).__name__}")
+        else:
+            fields[attr] = clean_text(raw)
     if not fields["article"]:
-        report.rejected.append(RejectedRow(number, "ДетальАртикул is empty"))
-        return
-    report.rows.append(CatalogRow(**fields))
+        raise ValueError(f"{names['article']} is empty")
+    return CatalogRow(**fields)
