@@ -34,6 +34,7 @@ OPENAPI = {
                     "415": _ERROR,
                     "422": _ERROR,
                     "503": _ERROR,
+                    "507": _ERROR,
                 },
             },
             "get": {
@@ -56,6 +57,10 @@ OPENAPI = {
         "/api/scans/{scan_id}/confirm": {
             "post": {
                 "summary": "Confirm a scan, optionally with a corrected article and serial",
+                "description": "A confirmed scan may be confirmed again (a correction) by the person who "
+                "confirmed it or an admin (else 403 not_yours), and only until 1C has the record "
+                "(409 in_onec: correct it in 1C; 409 sending: retry in a minute). Article at most 64, "
+                "serial at most 32 characters (400 too_long).",
                 "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "requestBody": {
                     "content": {
@@ -67,7 +72,13 @@ OPENAPI = {
                         }
                     }
                 },
-                "responses": {"200": {"description": "the confirmed scan", **_SCAN}, "400": _ERROR, "404": _ERROR},
+                "responses": {
+                    "200": {"description": "the confirmed scan", **_SCAN},
+                    "400": _ERROR,
+                    "403": _ERROR,
+                    "404": _ERROR,
+                    "409": _ERROR,
+                },
             }
         },
         "/api/scans/{scan_id}/unconfirm": {
@@ -97,6 +108,7 @@ OPENAPI = {
                     "415": _ERROR,
                     "422": _ERROR,
                     "503": _ERROR,
+                    "507": _ERROR,
                 },
             }
         },
@@ -119,7 +131,14 @@ OPENAPI = {
     },
     "components": {
         "schemas": {
-            "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+            "Error": {
+                "type": "object",
+                "description": "A refusal; nothing was changed. `error` is for people (Russian, or English with "
+                "the lang=en cookie); `code` is stable, for programs (e.g. not_yours, in_onec, sending, "
+                "confirmed, bad_photo, too_large, storage_full, busy, csrf, bad_paging, no_scan).",
+                "properties": {"error": {"type": "string"}, "code": {"type": "string"}},
+                "required": ["error", "code"],
+            },
             "Scan": {
                 "type": "object",
                 "properties": {
