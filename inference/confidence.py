@@ -23,8 +23,9 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from inference.catalog import CatalogIndex
+from inference.lines import TextLine
 from inference.lookalikes import fold, skeleton
-from inference.reading import Candidate, TextLine
+from inference.reading import Candidate
 
 MODEL_PATH = Path(__file__).with_name("confidence_model.json")
 

@@ -19,19 +19,12 @@ import numpy as np
 
 from inference.catalog import CatalogIndex
 from inference.confidence import ConfidenceModel, assess
+from inference.lines import TURNED_180, TextLine, view_of
 from inference.lookalikes import skeleton
 from inference.memory import Neighbour, article_support
 from inference.ocr import OcrEngine, RecognizedText
 from inference.photo import Photo, load_photo
-from inference.reading import (
-    NOT_IN_CATALOG,
-    TURNED_180,
-    UNREADABLE,
-    Candidate,
-    TextLine,
-    read_marking,
-    view_of,
-)
+from inference.reading import NOT_IN_CATALOG, UNREADABLE, Candidate, read_marking
 from inference.scoring import YoloBox
 from inference.settings import THRESHOLDS
 from inference.variants import Variant, contrast, fit_ring, identity, turned, unwrapped

@@ -6,7 +6,8 @@ from conftest import row
 
 from inference.catalog import CatalogIndex
 from inference.confidence import FEATURES, ConfidenceModel, Logistic, assess, corroborated, evidence
-from inference.reading import TextLine, read_marking
+from inference.lines import TextLine
+from inference.reading import read_marking
 from inference.scoring import expected_calibration_error, held_out, reliability
 
 INDEX = CatalogIndex(

@@ -2,7 +2,9 @@ import numpy as np
 from conftest import row
 
 from inference.catalog import CatalogIndex
-from inference.reading import ARTICLE_ONLY, MATCHED, NOT_IN_CATALOG, TextLine, read_marking, serial_text
+from inference.lines import TextLine
+from inference.reading import ARTICLE_ONLY, MATCHED, NOT_IN_CATALOG, read_marking
+from inference.serials import serial_text
 
 
 def line(text, y=0.0, score=0.95, variant="upright"):
