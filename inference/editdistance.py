@@ -13,26 +13,6 @@ def class_fold(text: str) -> str:
     return "".join(_CLASS.get(ch, ch) for ch in text)
 
 
-def _sub_cost(a: str, b: str) -> float:
-    if a == b:
-        return 0.0
-    return THRESHOLDS.confused_cost if (a, b) in CONFUSION_PAIRS else THRESHOLDS.substitute_cost
-
-
-def ocr_distance(read: str, truth: str) -> float:
-    """Weighted Levenshtein distance from an OCR reading to a catalog string."""
-    if read == truth:
-        return 0.0
-    indel = THRESHOLDS.insert_delete_cost
-    prev = [j * indel for j in range(len(truth) + 1)]
-    for i, a in enumerate(read, 1):
-        cur = [i * indel]
-        for j, b in enumerate(truth, 1):
-            cur.append(min(prev[j - 1] + _sub_cost(a, b), prev[j] + indel, cur[j - 1] + indel))
-        prev = cur
-    return prev[-1]
-
-
 def ocr_infix_distance(read: str, truth: str) -> tuple[float, int, int]:
     """Best weighted distance of ``truth`` to any stretch of ``read``.
 

@@ -42,8 +42,6 @@ CONFUSABLE_GROUPS: tuple[str, ...] = (
     "UV",
 )
 
-SEPARATORS = ".-/ "
-
 
 def fold(text: str) -> str:
     """Uppercase ``text`` and write every Cyrillic look-alike as its Latin twin."""
@@ -86,17 +84,6 @@ DIGIT_FOR_LETTER: dict[str, str] = {
     "Z": "2",
     "A": "4",
 }
-
-
-def digits_only(token: str) -> str:
-    """Map OCR letter confusions to digits and drop what is left (for serials)."""
-    out = []
-    for ch in fold(token):
-        if ch.isdigit():
-            out.append(ch)
-        elif ch in DIGIT_FOR_LETTER:
-            out.append(DIGIT_FOR_LETTER[ch])
-    return "".join(out)
 
 
 def to_cyrillic(text: str) -> str:

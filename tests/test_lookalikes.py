@@ -1,4 +1,4 @@
-from inference.lookalikes import digits_only, fold, skeleton, to_cyrillic
+from inference.lookalikes import fold, skeleton, to_cyrillic
 
 
 def test_fold_writes_cyrillic_lookalikes_as_latin():
@@ -10,11 +10,6 @@ def test_fold_writes_cyrillic_lookalikes_as_latin():
 def test_skeleton_drops_separators_and_spaces():
     assert skeleton("АМ116.06.00.901-03") == "AM1160600901" + "03"
     assert skeleton("195-30-1285 2660") == "195301285" + "2660"
-
-
-def test_digits_only_maps_ocr_letter_confusions():
-    assert digits_only("2O6S") == "2065"
-    assert digits_only("l2B") == "128"
 
 
 def test_to_cyrillic_converts_only_the_leading_letter_code():

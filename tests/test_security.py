@@ -267,3 +267,35 @@ def test_a_photo_write_cut_off_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         store.save(b"photo bytes")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_password_hashing_runs_off_the_event_loop(tmp_path, monkeypatch):
+    """argon2 is slow on purpose: it must never run on the thread that serves everyone else."""
+    import threading
+
+    hasher = users._hasher
+    seen: list[threading.Thread] = []
+
+    class Watched:
+        def hash(self, password):
+            seen.append(threading.current_thread())
+            return hasher.hash(password)
+
+        def verify(self, password_hash, password):
+            seen.append(threading.current_thread())
+            return hasher.verify(password_hash, password)
+
+    monkeypatch.setattr(users, "_hasher", Watched())
+
+    async def run():
+        db = await Database.open(tmp_path / "markscan.db")
+        try:
+            await users.add_user(db, "vera", "trolleybus-77", "operator")
+            assert await users.check_password(db, "vera", "trolleybus-77") is not None
+            assert await users.check_password(db, "nobody", "trolleybus-77") is None
+            return threading.current_thread()
+        finally:
+            await db.close()
+
+    loop_thread = asyncio.run(run())
+    assert len(seen) == 3 and loop_thread not in seen
