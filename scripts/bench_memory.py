@@ -84,6 +84,7 @@ def ms(values: list[float], q: float) -> float:
 def sqlite_round_trip(vectors: np.ndarray) -> None:
     """Write every entry to a SQLite file and time reading them back into a memory."""
     from web import visual_memory
+    from web.storage import memory as memory_entries
     from web.storage.database import Database
 
     class Named:
@@ -92,13 +93,9 @@ def sqlite_round_trip(vectors: np.ndarray) -> None:
     async def run() -> None:
         with tempfile.TemporaryDirectory() as folder:
             db = await Database.open(Path(folder) / "bench.db")
-            blobs = vectors.astype(np.float16)
-            await db.connection.executemany(
-                "INSERT INTO memory_entries (source, article, serial, thumbnail_key, embedder, vector, created_at)"
-                " VALUES ('bench', ?, ?, '', 'bench', ?, '')",
-                ((f"A-{i % 997}", str(i), blobs[i].tobytes()) for i in range(len(vectors))),
-            )
-            await db.connection.commit()
+            entries = ((vectors[i], f"A-{i % 997}", str(i), "") for i in range(len(vectors)))
+            async with db.transaction() as tx:
+                await memory_entries.save_seeded_entries(tx, entries, "bench", "bench")
             size_mb = (Path(folder) / "bench.db").stat().st_size / 2**20
             t = time.perf_counter()
             memory = await visual_memory.load(db, Named())

@@ -299,3 +299,24 @@ def test_password_hashing_runs_off_the_event_loop(tmp_path, monkeypatch):
 
     loop_thread = asyncio.run(run())
     assert len(seen) == 3 and loop_thread not in seen
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [("short-1", "at least 10"), ("aaaaabbbbb", "too few"), ("oleg-1961-x", "user name"), ("Password", "at least 10")],
+)
+def test_weak_passwords_are_refused_with_the_reason(password, problem):
+    assert problem in users.password_problem("oleg", password)
+    assert users.password_problem("oleg", "parovoz-1961") is None
+
+
+def test_the_page_and_the_api_refuse_an_overlong_correction_alike(app):
+    client, tokens, _ = app
+    scan = new_scan(client, tokens, "overlong-0001", seed=67)
+    api = client.post(
+        f"/api/scans/{scan['id']}/confirm", json={"article": "A" * 65}, headers=as_user(tokens, "operator")
+    )
+    assert api.status_code == 400 and api.json()["code"] == "too_long"
+    page = client.post(f"/scans/{scan['id']}/confirm", data={"article": "A" * 65}, headers=as_user(tokens, "operator"))
+    assert page.status_code == 400 and "длиннее 64" in page.text  # refused, not cut to 64 and saved
+    assert client.get(f"/api/scans/{scan['id']}", headers=as_user(tokens, "operator")).json()["confirmed"] is None

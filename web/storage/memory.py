@@ -47,6 +47,18 @@ async def save_entry(
     return cursor.lastrowid
 
 
+async def save_seeded_entries(tx: Tx, entries, embedder: str, source: str) -> None:
+    """Many entries at once, from ``(vector, article, serial, thumbnail_key)`` (a labelled folder, a benchmark)."""
+    await tx.executemany(
+        "INSERT INTO memory_entries (source, article, serial, thumbnail_key, embedder, vector, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (source, article, serial, key, embedder, np.asarray(vector, dtype=np.float16).tobytes(), now())
+            for vector, article, serial, key in entries
+        ),
+    )
+
+
 async def remove_scan_entry(tx: Tx, scan_id: int) -> int | None:
     """Forget a scan's entry; its id, or None when it had none."""
     async with tx.execute("SELECT id FROM memory_entries WHERE scan_id = ?", (scan_id,)) as cur:
