@@ -37,7 +37,7 @@ async def seed(data_dir: Path, markings: list[str]) -> None:
     """The demo catalog, a user, and two earlier confirmed photos of each part in the visual memory."""
     db = await Database.open(data_dir / "markscan.db")
     await db.replace_catalog(demo_rows())
-    await users.add_user(db, "demo", "demo-password", "admin")
+    await users.add_user(db, "demo", "screenshot-ledokol", "admin")
     labelled = data_dir / "labelled"
     (labelled / "images").mkdir(parents=True)
     with open(labelled / "labels.csv", "w", newline="", encoding="utf-8") as f:
@@ -71,7 +71,7 @@ def main() -> None:
         page.goto("/login")
         page.screenshot(path=out / "login.png")
         page.fill("input[name=name]", "demo")
-        page.fill("input[name=password]", "demo-password")
+        page.fill("input[name=password]", "screenshot-ledokol")
         page.click("button[type=submit]")
         page.wait_for_url("**/")
         page.screenshot(path=out / "capture.png")

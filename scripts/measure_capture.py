@@ -1,0 +1,159 @@
+"""Taps, keystrokes, scrolls and seconds per part on a phone, measured in Chromium against a live server.
+
+    python scripts/measure_capture.py      (needs Debian's chromium)
+
+Two parts, each from "take the photo" to "confirmed, camera ready for the next":
+a clear photo (the reading is right: confirm it), and a photo whose serial cannot
+be read (the person gives the serial). A gesture on an element below or above the
+screen first costs a scroll. The OS camera's own shutter is the same in every
+version and is not counted. Prints one JSON line per part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from playwright.sync_api import Locator, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from inference.ocr import RapidOcrEngine  # noqa: E402
+from web.app import create_app  # noqa: E402
+from web.config import Config  # noqa: E402
+from web.demo import demo_rows, render_marking  # noqa: E402
+from web.storage import users  # noqa: E402
+from web.storage.database import Database  # noqa: E402
+
+PHONE = {"width": 412, "height": 839}
+PASSWORD = "izmeritel-2026"
+
+
+class Hand:
+    """Counts what a person's hand does."""
+
+    def __init__(self, page: Page):
+        self.page, self.taps, self.keys, self.scrolls = page, 0, 0, 0
+
+    def _reach(self, target: Locator) -> None:
+        target.wait_for(state="visible", timeout=30_000)
+        box = target.bounding_box()
+        assert box is not None
+        if box["y"] < 0 or box["y"] + box["height"] > PHONE["height"]:
+            self.scrolls += 1
+            target.scroll_into_view_if_needed()
+
+    def tap(self, target: Locator) -> None:
+        self._reach(target)
+        target.click()
+        self.taps += 1
+
+    def type(self, target: Locator, text: str) -> None:
+        self.tap(target)
+        target.fill("")
+        target.type(text)
+        self.keys += len(text)
+
+    def photo(self, path: Path) -> None:
+        """Tap the camera button; the phone's camera returns ``path``."""
+        button = self.page.locator("label:has([data-camera-input])")
+        self._reach(button)
+        self.taps += 1
+        self.page.set_input_files("input[data-camera-input]", str(path))
+
+
+async def seed(data_dir: Path) -> None:
+    db = await Database.open(data_dir / "markscan.db")
+    await db.replace_catalog(demo_rows())
+    await users.add_user(db, "dock", PASSWORD, "operator")
+    await db.close()
+
+
+def confirm_clear(page: Page, photo: Path) -> dict:
+    hand = Hand(page)
+    start = time.monotonic()
+    hand.photo(photo)
+    page.locator("#result .card").wait_for(timeout=60_000)
+    hand.tap(page.locator("#result [data-confirm]"))
+    page.locator("#result [data-status]", has_text="подтверждено").wait_for(timeout=30_000)
+    ready_for_next(page, hand)
+    return {
+        "taps": hand.taps,
+        "keys": hand.keys,
+        "scrolls": hand.scrolls,
+        "seconds": round(time.monotonic() - start, 1),
+    }
+
+
+def give_serial(page: Page, photo: Path, serial: str) -> dict:
+    hand = Hand(page)
+    start = time.monotonic()
+    hand.photo(photo)
+    page.locator("#result .card").wait_for(timeout=60_000)
+    choice = page.locator(f'#result [data-serial-choice="{serial}"]')
+    if choice.count():
+        hand.tap(choice)
+    else:
+        hand.type(page.locator("#result form.manual input[name=serial]"), serial)
+        hand.tap(page.locator("#result form.manual button[type=submit]"))
+    page.locator("#result [data-status]", has_text="исправлено").wait_for(timeout=30_000)
+    ready_for_next(page, hand)
+    return {
+        "taps": hand.taps,
+        "keys": hand.keys,
+        "scrolls": hand.scrolls,
+        "seconds": round(time.monotonic() - start, 1),
+    }
+
+
+def ready_for_next(page: Page, hand: Hand) -> None:
+    """Back to where the next photo is taken: the next-part button if there is one, else the camera button."""
+    following = page.locator("#result [data-next]")
+    if following.count():
+        hand.tap(following)
+    hand._reach(page.locator("label:has([data-camera-input])"))
+
+
+def main() -> None:
+    data_dir = Path(tempfile.mkdtemp())
+    asyncio.run(seed(data_dir))
+    row = next(r for r in demo_rows() if r.serial and r.article.split()[0].count("-") == 2)
+    article = row.article.split()[0]
+    clear, unreadable_serial = data_dir / "clear.jpg", data_dir / "no-serial.jpg"
+    clear.write_bytes(render_marking(f"{article} {row.serial}", seed=7).jpeg)
+    unreadable_serial.write_bytes(render_marking(article, seed=8).jpeg)
+    config = Config(data_dir=data_dir, visual_memory=False)
+    server = uvicorn.Server(uvicorn.Config(create_app(config, RapidOcrEngine()), port=8798, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page(viewport=PHONE, base_url="http://127.0.0.1:8798", locale="ru-RU")
+        page.goto("/login")
+        page.fill("input[name=name]", "dock")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+        print(json.dumps({"part": "clear photo", **confirm_clear(page, clear)}, ensure_ascii=False))
+        page.goto("/")
+        print(
+            json.dumps(
+                {"part": "serial not read", **give_serial(page, unreadable_serial, row.serial)}, ensure_ascii=False
+            )
+        )
+        browser.close()
+    server.should_exit = True
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
