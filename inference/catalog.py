@@ -201,9 +201,13 @@ class CatalogIndex:
             return np.nonzero(counts)[0]
         return np.argpartition(counts, -TRIGRAM_POOL)[-TRIGRAM_POOL:]
 
+    def entry_for(self, article: str) -> ArticleEntry | None:
+        """The catalog's article as a person typed it (Latin look-alikes, a suffix, spacing: all the same)."""
+        return self.entries.get(skeleton(stamped_form(article, self.suffixes)))
+
     def rows_for(self, article: str, serial: str = "") -> list[CatalogRow]:
         """The rows of an article as a person typed or confirmed it; those of its serial if listed."""
-        entry = self.entries.get(skeleton(stamped_form(article, self.suffixes)))
+        entry = self.entry_for(article)
         if entry is None:
             return []
         with_serial = [r for r in entry.rows if serial and r.serial == serial]

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import uvicorn
@@ -115,17 +116,21 @@ def give_serial(page: Page, photo: Path, serial: str) -> dict:
 
 
 def ready_for_next(page: Page, hand: Hand) -> None:
-    """Back to where the next photo is taken: the next-part button if there is one, else the camera button."""
+    """Back to where the next photo is taken: the camera button, by the next-part button if it is hidden."""
+    camera = page.locator("label:has([data-camera-input])")
     following = page.locator("#result [data-next]")
-    if following.count():
+    if not camera.is_visible() and following.is_visible():
         hand.tap(following)
-    hand._reach(page.locator("label:has([data-camera-input])"))
+    hand._reach(camera)
 
 
 def main() -> None:
     data_dir = Path(tempfile.mkdtemp())
     asyncio.run(seed(data_dir))
-    row = next(r for r in demo_rows() if r.serial and r.article.split()[0].count("-") == 2)
+    rows = demo_rows()
+    # A part whose article lists many serials (many order rows), as the dock often sees.
+    listed = Counter(r.article for r in rows if r.serial and r.article.split()[0].count("-") == 2)
+    row = next(r for r in rows if r.article == listed.most_common(1)[0][0] and r.serial)
     article = row.article.split()[0]
     clear, unreadable_serial = data_dir / "clear.jpg", data_dir / "no-serial.jpg"
     clear.write_bytes(render_marking(f"{article} {row.serial}", seed=7).jpeg)
@@ -136,13 +141,18 @@ def main() -> None:
     while not server.started:
         time.sleep(0.05)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        page = browser.new_page(viewport=PHONE, base_url="http://127.0.0.1:8798", locale="ru-RU")
+        # A fake camera, so the viewfinder takes its place on the screen as on a phone.
+        fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox", *fake_camera])
+        context = browser.new_context(viewport=PHONE, base_url="http://127.0.0.1:8798", locale="ru-RU")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
         page.goto("/login")
         page.fill("input[name=name]", "dock")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/")
+        page.locator(".has-camera").wait_for(timeout=10_000)
         print(json.dumps({"part": "clear photo", **confirm_clear(page, clear)}, ensure_ascii=False))
         page.goto("/")
         print(

@@ -96,8 +96,34 @@
 
   // Every new or confirmed scan refreshes what depends on it (the dock's running list).
   const changed = () => document.body.dispatchEvent(new CustomEvent("scan-changed"));
-  document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target && event.detail.target.closest("#result")) changed();
+  // A result takes the viewfinder's place, so Confirm is in thumb reach without a scroll;
+  // a short buzz says "sure", three say "check".
+  document.body.addEventListener("htmx:afterSwap", () => {
+    const card = result.querySelector(".card");
+    if (!card || card.dataset.shown) return; // no card, or this one was handled already
+    card.dataset.shown = "1";
+    if (card.dataset.confirmed === "1") {
+      // Confirmed: the camera is ready for the next part at once; the card stays below it.
+      document.body.classList.remove("has-result");
+      window.scrollTo(0, 0);
+      if (navigator.vibrate) navigator.vibrate(40);
+      changed();
+      return;
+    }
+    const fresh = !document.body.classList.contains("has-result");
+    document.body.classList.add("has-result");
+    if (fresh) {
+      window.scrollTo(0, 0);
+      if (navigator.vibrate) navigator.vibrate(card.dataset.kind === "sure" ? 80 : [60, 60, 60, 60, 60]);
+    }
+    changed();
+  });
+  // "Next part": back to the camera.
+  result.addEventListener("click", (event) => {
+    if (!event.target.closest("[data-next]")) return;
+    result.innerHTML = "";
+    document.body.classList.remove("has-result");
+    window.scrollTo(0, 0);
   });
 
   window.addEventListener("online", () => MarkscanQueue.flush(showScan, csrf, user).then(showQueued));

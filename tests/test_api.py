@@ -56,10 +56,20 @@ def test_confirming_as_read_and_with_a_correction(client, target):
     confirmed = client.post(f"/api/scans/{scan['id']}/confirm", json={}).json()
     assert confirmed["status"] == "confirmed"
     assert confirmed["confirmed"]["article"] == scan["article"]
-    corrected = client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "999999"}).json()
-    assert corrected["status"] == "corrected"
+    # A serial the orders table does not list for the article: only when the person says so, and marked.
+    unlisted = client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "999999"})
+    assert unlisted.status_code == 409 and unlisted.json()["code"] == "not_in_catalog"
+    corrected = client.post(
+        f"/api/scans/{scan['id']}/confirm", json={"serial": "999999", "not_in_catalog": True}
+    ).json()
+    assert corrected["status"] == "corrected" and corrected["confirmed"]["in_catalog"] is False
     found = client.get("/api/scans", params={"q": "999999"}).json()["scans"]
     assert [s["id"] for s in found] == [scan["id"]]
+    # Typed in Latin letters, an article the catalog knows is stored as the catalog writes it.
+    article = scan["article"]
+    latin = article.translate(str.maketrans("АВЕКМНОРСТХ", "ABEKMHOPCTX"))
+    again = client.post(f"/api/scans/{scan['id']}/confirm", json={"article": latin, "serial": scan["serial"]}).json()
+    assert again["confirmed"]["article"] == article and again["confirmed"]["in_catalog"] is True
 
 
 def test_missing_scan_is_404(client):

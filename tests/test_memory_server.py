@@ -81,7 +81,7 @@ def test_a_correction_replaces_the_scans_memory_entry(admin_client, app_data, ma
     scan = scan_photo(admin_client, render_marking(marking, seed=41).jpeg, "memory-key-0041")
     admin_client.post(f"/api/scans/{scan['id']}/confirm", json={})
     count = entries(data_dir)
-    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "424242"})
+    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "424242", "not_in_catalog": True})
     assert entries(data_dir) == count
     assert (marking.split()[0], "424242") in admin_client.app.state.pool.memory.labels()
 

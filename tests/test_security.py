@@ -104,7 +104,7 @@ def test_exported_cells_never_run_as_formulas(app, formula):
     scan = new_scan(client, tokens, f"formula-{abs(hash(formula)):012d}", seed=63)
     confirmed = client.post(
         f"/api/scans/{scan['id']}/confirm",
-        json={"article": formula, "serial": formula},
+        json={"article": formula, "serial": formula, "not_in_catalog": True},
         headers=as_user(tokens, "operator"),
     )
     assert confirmed.status_code == 200

@@ -41,7 +41,10 @@ async def confirm_scan(request: Request) -> Response:
     body = await inputs.body(request)
     article = str(body.get("article") or scan.article)
     serial = str(body.get("serial") if body.get("serial") is not None else scan.serial)
-    confirmed = await operations.confirm(inputs.services(request), inputs.user(request), scan, article, serial)
+    off_catalog = body.get("not_in_catalog") in (True, "1", "true")
+    confirmed = await operations.confirm(
+        inputs.services(request), inputs.user(request), scan, article, serial, off_catalog
+    )
     return JSONResponse(confirmed.to_dict())
 
 

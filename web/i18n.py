@@ -95,6 +95,14 @@ EN: dict[str, str] = {
     ),
     "Русский": "Русский",
     "Такого скана нет.": "No such scan.",
+    "нет в каталоге": "not in the catalog",
+    "Подтвердить: нет в каталоге": "Confirm: not in the catalog",
+    "«{marking}» нет в таблице заказов. Если деталь такая, подтвердите «нет в каталоге».": (
+        "“{marking}” is not in the orders table. If the part is so, confirm it as not in the catalog."
+    ),
+    "Номер по таблице заказов": "Serial from the orders table",
+    "Следующая деталь": "Next part",
+    "Все строки артикула: {n}": "All rows of the article: {n}",
     "Такой записи в памяти нет.": "No such memory entry.",
     "Такого изображения нет.": "No such image.",
     "Выгрузка — .csv или .xlsx.": "Export as .csv or .xlsx.",

@@ -137,19 +137,24 @@ def _may_change(user: User, scan: scans.Scan) -> None:
         )
 
 
-async def _not_in_onec(services: Services, tx, scan_id: int) -> None:
-    state = await outbox_rows.state(tx, scan_id)
+async def _not_in_onec(services: Services, tx_or_db, scan_id: int) -> None:
+    state = await outbox_rows.state(tx_or_db, scan_id)
     if state == outbox_rows.SENT:
         raise Refused(409, "in_onec", "Подтверждение уже передано в 1С — исправьте запись в 1С.")
     if state == "sending":
         raise Refused(409, "sending", "Подтверждение как раз передаётся в 1С; повторите через минуту.")
 
 
-async def confirm(services: Services, user: User, scan: scans.Scan, article: str, serial: str) -> scans.Scan:
+async def confirm(
+    services: Services, user: User, scan: scans.Scan, article: str, serial: str, off_catalog: bool = False
+) -> scans.Scan:
     """Record who confirmed what, in one transaction: the scan, its 1C outbox row, its visual-memory entry.
 
-    Re-confirming (a correction) is for the person who confirmed or an admin, and only
-    while 1C does not have the record yet.
+    An article the catalog knows is stored as the catalog writes it (Cyrillic, its
+    stamped form), however it was typed. A part the orders table does not list (an
+    unknown article, or a serial the article does not list) is confirmed only when the
+    person says so (``off_catalog``), and is marked as such. Re-confirming (a correction)
+    is for the person who confirmed or an admin, and only while 1C does not have the record.
     """
     article, serial = article.strip(), serial.strip()
     if not article:
@@ -157,7 +162,20 @@ async def confirm(services: Services, user: User, scan: scans.Scan, article: str
     if len(article) > MAX_ARTICLE or len(serial) > MAX_SERIAL:
         raise Refused(400, "too_long", "Артикул длиннее {a} или номер длиннее {s} знаков.", a=MAX_ARTICLE, s=MAX_SERIAL)
     _may_change(user, scan)
-    rows = services.pool.catalog.rows_for(article, serial)
+    await _not_in_onec(services, services.db, scan.id)
+    catalog = services.pool.catalog
+    entry = catalog.entry_for(article)
+    if entry is not None:
+        article = entry.stamped
+    listed = entry is not None and (not serial or not entry.serials or serial in entry.serials)
+    if not listed and not off_catalog:
+        raise Refused(
+            409,
+            "not_in_catalog",
+            "«{marking}» нет в таблице заказов. Если деталь такая, подтвердите «нет в каталоге».",
+            marking=f"{article} {serial}".strip(),
+        )
+    rows = catalog.rows_for(article, serial) if listed else []
     order = (rows[0].order_number, rows[0].station_unit) if rows else ("", "")
     remembered = await visual_memory.prepare(services.pool, services.photos, scan.photo_key)
     async with services.db.transaction() as tx:
@@ -165,7 +183,7 @@ async def confirm(services: Services, user: User, scan: scans.Scan, article: str
         assert current is not None
         _may_change(user, current)
         await _not_in_onec(services, tx, scan.id)
-        confirmed = await scans.confirm(tx, scan.id, user.name, article, serial, order)
+        confirmed = await scans.confirm(tx, scan.id, user.name, article, serial, order, not listed)
         if services.onec is not None:
             await outbox.enqueue(tx, confirmed, photo_link(services, scan.id))
         change = await visual_memory.store(tx, remembered, confirmed)

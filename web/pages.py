@@ -125,17 +125,39 @@ async def _onec_states(request: Request, scan_ids: list[int]) -> dict:
     return {"onec": await outbox.states(inputs.services(request).db, scan_ids)}
 
 
-async def _card(request: Request, scan: scans.Scan, error: Refused | None = None) -> HTMLResponse:
+async def _card(
+    request: Request,
+    scan: scans.Scan,
+    error: Refused | None = None,
+    extra: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     """The result card; a refusal is shown in it, with its status (HTMX swaps error answers in too)."""
-    context = {"scan": scan, "error": refusal(request, error) if error else None}
-    return render(
-        request, "scan_card.html", {**context, **await _onec_states(request, [scan.id])}, error.status if error else 200
-    )
+    context = {"scan": scan, "error": refusal(request, error) if error else None, **(extra or {})}
+    context["serial_choices"] = serial_choices(inputs.services(request), scan)
+    if error is None or error.code != "not_in_catalog":
+        context.pop("unlisted", None)
+    context.update(await _onec_states(request, [scan.id]))
+    return render(request, "scan_card.html", context, error.status if error else 200, headers)
+
+
+MAX_SERIAL_CHOICES = 40
+
+
+def serial_choices(services: operations.Services, scan: scans.Scan) -> list[str]:
+    """The serials the read article lists, as one-tap buttons, when the reading is not sure."""
+    if scan.confirmed_at is not None or scan.reading.get("sure") or not scan.article:
+        return []
+    entry = services.pool.catalog.entry_for(scan.article)
+    if entry is None or not 1 < len(entry.serials) <= MAX_SERIAL_CHOICES:
+        return []
+    return sorted(entry.serials, key=lambda s: (len(s), s))
 
 
 async def scan_page(request: Request) -> Response:
     scan = await inputs.scan(request)
-    return render(request, "scan.html", {"scan": scan, **await _onec_states(request, [scan.id])})
+    context = {"scan": scan, "serial_choices": serial_choices(inputs.services(request), scan)}
+    return render(request, "scan.html", {**context, **await _onec_states(request, [scan.id])})
 
 
 async def scan_card(request: Request) -> Response:
@@ -156,10 +178,13 @@ async def confirm_scan(request: Request) -> Response:
     article = fields.get("article") or scan.article
     serial = fields.get("serial") if "serial" in fields else scan.serial
     try:
-        scan = await operations.confirm(inputs.services(request), inputs.user(request), scan, article, serial)
+        off_catalog = fields.get("not_in_catalog") == "1"
+        scan = await operations.confirm(
+            inputs.services(request), inputs.user(request), scan, article, serial, off_catalog
+        )
     except Refused as exc:
-        return await _card(request, scan, exc)
-    return await _card(request, scan)
+        return await _card(request, scan, exc, {"unlisted": {"article": article, "serial": serial}})
+    return await _card(request, scan, headers={"HX-Trigger": "scan-changed"})
 
 
 async def undo_confirmation(request: Request) -> Response:

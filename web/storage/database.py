@@ -109,6 +109,7 @@ _LATER_COLUMNS = (
     ("users", "disabled", "INTEGER NOT NULL DEFAULT 0"),
     ("api_tokens", "expires_at", "TEXT NOT NULL DEFAULT '9999'"),
     ("onec_outbox", "sending_since", "TEXT"),  # set while a send to 1C is in flight
+    ("scans", "confirmed_off_catalog", "INTEGER NOT NULL DEFAULT 0"),  # confirmed as a part the orders lack
 )
 
 

@@ -19,7 +19,7 @@ CORRECTED = "corrected"
 _COLUMNS = (
     "id, idempotency_key, photo_key, created_at, created_by, reading_status, marking, article, serial, "
     "confidence, reading_json, confirmed_at, confirmed_by, confirmed_article, confirmed_serial, "
-    "order_number, station_unit"
+    "order_number, station_unit, confirmed_off_catalog"
 )
 
 
@@ -42,6 +42,7 @@ class Scan:
     confirmed_serial: str | None
     order_number: str  # of the part as read, or as confirmed
     station_unit: str
+    confirmed_off_catalog: bool = False  # confirmed as a part the orders table does not list
 
     @property
     def current_article(self) -> str:
@@ -85,6 +86,7 @@ class Scan:
                 "by": self.confirmed_by,
                 "article": self.confirmed_article,
                 "serial": self.confirmed_serial,
+                "in_catalog": not self.confirmed_off_catalog,
             },
             "reading": self.reading,
         }
@@ -111,6 +113,7 @@ def now() -> str:
 def _scan(row: tuple) -> Scan:
     values = list(row)
     values[10] = json.loads(values[10])
+    values[17] = bool(values[17])
     return Scan(*values)
 
 
@@ -163,12 +166,14 @@ async def replace_reading(db: Database, scan_id: int, reading: dict) -> Scan | N
     return await find_scan(db, scan_id) if cursor.rowcount else None
 
 
-async def confirm(tx: Tx, scan_id: int, who: str, article: str, serial: str, order: tuple[str, str]) -> Scan:
+async def confirm(
+    tx: Tx, scan_id: int, who: str, article: str, serial: str, order: tuple[str, str], off_catalog: bool = False
+) -> Scan:
     """Confirm a scan as read, or with a corrected article and serial and the order they belong to."""
     await tx.execute(
         "UPDATE scans SET confirmed_at = ?, confirmed_by = ?, confirmed_article = ?, confirmed_serial = ?,"
-        " order_number = ?, station_unit = ? WHERE id = ?",
-        (now(), who, article, serial, *order, scan_id),
+        " order_number = ?, station_unit = ?, confirmed_off_catalog = ? WHERE id = ?",
+        (now(), who, article, serial, *order, int(off_catalog), scan_id),
     )
     scan = await find_scan(tx, scan_id)
     assert scan is not None
@@ -179,7 +184,7 @@ async def undo_confirmation(tx: Tx, scan: Scan) -> Scan:
     """Back to awaiting confirmation, with the order the reading pointed to."""
     await tx.execute(
         "UPDATE scans SET confirmed_at = NULL, confirmed_by = NULL, confirmed_article = NULL,"
-        " confirmed_serial = NULL, order_number = ?, station_unit = ? WHERE id = ?",
+        " confirmed_serial = NULL, confirmed_off_catalog = 0, order_number = ?, station_unit = ? WHERE id = ?",
         (*_order_of(scan.reading), scan.id),
     )
     undone = await find_scan(tx, scan.id)
