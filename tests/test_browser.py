@@ -22,7 +22,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--use-fake-device-for-media-stream",  # a camera, so the viewfinder takes its place as on a phone
+    "--use-fake-ui-for-media-stream",
 ]
+PIXEL_7 = {"width": 412, "height": 839}
 
 
 def free_port() -> int:
@@ -244,3 +247,97 @@ def test_photos_queued_on_a_shared_tablet_wait_for_the_person_who_took_them(serv
     (new,) = [s for s in api_scans(page, server) if s["id"] not in before]
     assert new["created_by"] == "oleg"
     context.close()
+
+
+@pytest.fixture
+def phone(server, browser):
+    """A Pixel-7-sized screen with a (fake) camera, signed in as the operator."""
+    base, _ = server
+    context = browser.new_context(viewport=PIXEL_7, base_url=base, locale="ru-RU")
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    sign_in_as(page, base, "oleg", "parovoz-1961")
+    page.locator(".has-camera").wait_for(timeout=10_000)
+    yield page
+    context.close()
+
+
+def on_screen(page, selector: str) -> bool:
+    box = page.locator(selector).first.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PIXEL_7["height"]
+
+
+def demo_part(rows, many_serials: bool = True):
+    """A demo part whose article lists several serials (several order rows)."""
+    from collections import Counter
+
+    listed = Counter(r.article for r in rows if r.serial and r.article.split()[0].count("-") == 2)
+    article = listed.most_common(1)[0][0]
+    row = next(r for r in rows if r.article == article and r.serial)
+    return row.article.split()[0], row.serial, sorted(r.serial for r in rows if r.article == article and r.serial)
+
+
+def test_after_a_clear_photo_confirm_is_on_screen_and_the_camera_comes_back(phone, tmp_path, rows):
+    article, serial, _ = demo_part(rows)
+    phone.set_input_files("input[data-camera-input]", photo_file(tmp_path, f"{article} {serial}", 71))
+    phone.locator("#result .card").wait_for(timeout=60_000)
+    assert phone.evaluate("window.scrollY") == 0
+    assert on_screen(phone, "#result [data-confirm]")  # no scroll before the one tap
+    phone.locator("#result [data-confirm]").click()
+    phone.locator("#result [data-status]", has_text="подтверждено").wait_for(timeout=10_000)
+    assert on_screen(phone, "[data-shutter]")  # camera-ready for the next part, no tap
+
+
+def test_no_control_on_the_capture_page_or_the_card_is_under_44_px(phone, tmp_path, rows):
+    small = """() => [...document.querySelectorAll('a, button, summary, label.big, select, input:not([type=hidden])')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height > 0)
+        .filter(e => e.getBoundingClientRect().height < 44)
+        .map(e => (e.textContent || e.name || e.tagName).trim() + ' ' + Math.round(e.getBoundingClientRect().height))"""
+    assert phone.evaluate(small) == []
+    article, _, _ = demo_part(rows)
+    phone.set_input_files("input[data-camera-input]", photo_file(tmp_path, article, 72))  # serial unread: unsure
+    phone.locator("#result .card").wait_for(timeout=60_000)
+    phone.evaluate("document.querySelectorAll('#result details').forEach(d => d.open = true)")
+    assert phone.evaluate(small) == []
+
+
+def test_an_unread_serial_is_one_tap_on_the_orders_serials(phone, tmp_path, rows):
+    article, serial, serials = demo_part(rows)
+    phone.set_input_files("input[data-camera-input]", photo_file(tmp_path, article, 73))
+    phone.locator("#result .card").wait_for(timeout=60_000)
+    choices = phone.locator("#result [data-serial-choice]")
+    assert sorted(choices.evaluate_all("bs => bs.map(b => b.dataset.serialChoice)")) == serials
+    assert on_screen(phone, f'#result [data-serial-choice="{serial}"]')
+    phone.locator(f'#result [data-serial-choice="{serial}"]').click()
+    status = phone.locator("#result [data-status]", has_text="исправлено")
+    status.wait_for(timeout=10_000)
+    assert f"{article} {serial}" in status.inner_text()
+
+
+def test_the_correction_field_suggests_catalog_articles(phone, tmp_path, rows):
+    article, _, _ = demo_part(rows)
+    phone.set_input_files("input[data-camera-input]", photo_file(tmp_path, article, 74))
+    phone.locator("#result .card").wait_for(timeout=60_000)
+    phone.evaluate("document.querySelector('#result details.correct').open = true")
+    field = phone.locator("#result [data-article-input]")
+    field.fill("")
+    field.type(article[:8])
+    wait_until(phone, "document.querySelectorAll('#result datalist option').length > 0", 10)
+    suggested = phone.evaluate("[...document.querySelectorAll('#result datalist option')].map(o => o.value)")
+    assert article in suggested
+
+
+def test_a_part_the_orders_lack_is_confirmed_only_when_said_so(phone, tmp_path, rows):
+    article, _, _ = demo_part(rows)
+    phone.set_input_files("input[data-camera-input]", photo_file(tmp_path, article, 75))
+    phone.locator("#result .card").wait_for(timeout=60_000)
+    phone.evaluate("document.querySelector('#result details.correct').open = true")
+    phone.locator("#result [data-article-input]").fill("195-30-12B6")
+    phone.locator("#result form.manual input[name=serial]").fill("9999")
+    phone.locator("#result form.manual button[type=submit]").click()
+    phone.locator("#result .error", has_text="нет в таблице заказов").wait_for(timeout=10_000)
+    assert "ожидает подтверждения" in phone.locator("#result [data-status]").inner_text()  # nothing saved yet
+    phone.locator("#result [data-off-catalog]").click()
+    status = phone.locator("#result [data-status]", has_text="исправлено")
+    status.wait_for(timeout=10_000)
+    assert "нет в каталоге" in status.inner_text()
