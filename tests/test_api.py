@@ -217,7 +217,7 @@ def test_dock_mode_groups_the_session_by_order_and_warns_of_repeats(client, targ
         scan = post_photo(client, render_marking(marking, seed=seed).jpeg, key=f"dock-key-000{i}").json()
         assert scan["marking"] == marking
     summary = client.get("/dock/summary")
-    assert "Приёмка: 2 деталей" in summary.text
+    assert "Приёмка: 2 детали" in summary.text
     assert f"Заказ {row.order_number} — 2" in summary.text
     assert "Повторно отсканированы" in summary.text and marking in summary.text
     export_link = re.search(r'href="(/history\.csv\?[^"]+)"', summary.text).group(1).replace("&amp;", "&")

@@ -49,3 +49,39 @@ def test_serve_refuses_to_start_on_an_empty_key(tmp_path):
     )
     assert done.returncode == 2
     assert "secret.key holds no usable key" in done.stderr
+
+
+def test_an_unknown_time_zone_is_refused_at_start_up(tmp_path):
+    with pytest.raises(ConfigError, match="not a time zone"):
+        Config(data_dir=tmp_path, timezone="Mars/Olympus").check()
+    Config(data_dir=tmp_path, timezone="Europe/Moscow").check()
+
+
+def test_times_are_shown_on_the_plants_clock():
+    from web.pages import local_time
+
+    assert local_time("2026-11-27T10:05:00.000+00:00", "Europe/Moscow") == "2026-11-27 13:05"
+    assert local_time("2026-11-27T10:05:00.000+00:00", "Asia/Yekaterinburg") == "2026-11-27 15:05"
+
+
+@pytest.mark.parametrize(
+    ("n", "word"),
+    [
+        (1, "деталь"),
+        (2, "детали"),
+        (4, "детали"),
+        (5, "деталей"),
+        (11, "деталей"),
+        (12, "деталей"),
+        (21, "деталь"),
+        (22, "детали"),
+        (111, "деталей"),
+    ],
+)
+def test_russian_plural_forms(n, word):
+    from web.i18n import counted
+
+    assert counted("ru")(n, ("деталь", "детали", "деталей"), ("part", "parts")) == f"{n} {word}"
+    assert (
+        counted("en")(n, ("деталь", "детали", "деталей"), ("part", "parts")) == f"{n} {'part' if n == 1 else 'parts'}"
+    )

@@ -121,6 +121,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Refused: refused,
         csrf.CsrfError: lambda request, exc: refused(request, Refused(403, "csrf", CSRF_REFUSAL)),
     }
+    config.check()
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from web.catalog_source import DEFAULT_DATA_DIR, database_path
 
@@ -43,6 +44,7 @@ class Config:
     visual_memory: bool = True  # remember confirmed photos and use them in recognition
     public_url: str = ""  # how people reach markscan, e.g. https://markscan.plant.local (links sent to 1C)
     trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-* headers are believed ("*": any)
+    timezone: str = ""  # the plant's time zone for the pages (e.g. Europe/Moscow); "": the server's own
 
     @property
     def database(self) -> Path:
@@ -65,6 +67,16 @@ class Config:
             )
         return key
 
+    def check(self) -> None:
+        """Settings that cannot work, refused at start-up with what to do (ConfigError)."""
+        if self.timezone:
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ConfigError(
+                    f"MARKSCAN_TIMEZONE={self.timezone!r} is not a time zone (e.g. Europe/Moscow)"
+                ) from exc
+
     @classmethod
     def from_env(cls, **overrides) -> Config:
         env = os.environ
@@ -77,6 +89,7 @@ class Config:
             "visual_memory": env.get("MARKSCAN_VISUAL_MEMORY", "1") not in ("0", "false", "no"),
             "public_url": env.get("MARKSCAN_PUBLIC_URL", ""),
             "trusted_proxies": env.get("MARKSCAN_TRUSTED_PROXIES", "127.0.0.1"),
+            "timezone": env.get("MARKSCAN_TIMEZONE", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -46,7 +46,7 @@ EN: dict[str, str] = {
     "Станция, блок": "Station, unit",
     "Ничего похожего на «{q}».": "Nothing like “{q}”.",
     "Новая приёмка": "New dock session",
-    "Приёмка: {n} деталей": "Dock session: {n} parts",
+    "Приёмка: {parts}": "Dock session: {parts}",
     "Повторно отсканированы:": "Scanned more than once:",
     "Выгрузить приёмку:": "Export the session:",
     "Выгрузить:": "Export:",
@@ -168,6 +168,25 @@ def translator(lang: str):
         return phrase.format(**values) if values else phrase
 
     return _
+
+
+def russian_form(n: int, forms: tuple[str, str, str]) -> str:
+    """The Russian word for ``n`` things: forms for 1, 2–4 and 5+ (деталь, детали, деталей)."""
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
+
+
+def counted(lang: str):
+    """``count(n, ("деталь", "детали", "деталей"), ("part", "parts"))`` for templates: "3 детали", "3 parts"."""
+
+    def count(n: int, russian: tuple[str, str, str], english: tuple[str, str]) -> str:
+        word = english[0 if n == 1 else 1] if lang == "en" else russian_form(n, russian)
+        return f"{n} {word}"
+
+    return count
 
 
 def translate(request: Request, text: str, **values) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -42,6 +44,15 @@ STATUS_WORDS = {
 templates.env.globals.update(confidence_word=confidence_word, status_words=STATUS_WORDS)
 
 
+def local_time(moment: str, zone: str = "") -> str:
+    """A stored UTC time as the plant reads its clocks: "2026-11-27 14:05"."""
+    try:
+        when = datetime.fromisoformat(moment)
+    except (TypeError, ValueError):
+        return moment or ""
+    return when.astimezone(ZoneInfo(zone) if zone else None).strftime("%Y-%m-%d %H:%M")
+
+
 def render(
     request: Request,
     template: str,
@@ -56,6 +67,8 @@ def render(
         "user": request.state.user,
         "lang": lang,
         "_": i18n.translator(lang),
+        "count": i18n.counted(lang),
+        "local_time": lambda moment: local_time(moment, request.app.state.config.timezone),
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)

@@ -17,7 +17,7 @@ MANIFEST = {
     "start_url": "/",
     "scope": "/",
     "display": "standalone",
-    "orientation": "portrait",
+    "orientation": "any",
     "background_color": "#f4f5f7",
     "theme_color": "#1d3557",
     "icons": [
