@@ -48,10 +48,31 @@
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
   }
 
-  async function showQueued() {
-    const items = await MarkscanQueue.all();
+  /* The queue, honestly: no network, a busy server (and when we try again), or a stale sign-in. */
+  async function showQueued(waiting) {
+    const items = (await MarkscanQueue.all()).filter((item) => item.user === user);
     queuedList.hidden = items.length === 0;
-    queuedList.querySelector("[data-count]").textContent = String(items.length);
+    const kind = { offline: "offline", busy: "busy", "signed-out": "signedOut" }[waiting && waiting.wait] || "waiting";
+    const text = queuedList.dataset[kind] || "";
+    queuedList.querySelector("[data-why]").textContent = text
+      .replace("{n}", String(items.length))
+      .replace("{s}", String(waiting && waiting.retryAfter || ""));
+  }
+
+  let retry = null, busyTries = 0;
+  /* Send what this person has queued; when the server is busy, try again after its Retry-After, backing off. */
+  async function sendQueued() {
+    clearTimeout(retry);
+    const waiting = await MarkscanQueue.flush(showScan, csrf, user);
+    if (waiting && waiting.wait === "busy") {
+      busyTries += 1;
+      waiting.retryAfter = Math.min(600, waiting.retryAfter * 2 ** (busyTries - 1));
+      retry = setTimeout(sendQueued, waiting.retryAfter * 1000);
+    } else {
+      busyTries = 0;
+    }
+    await showQueued(waiting);
+    return waiting;
   }
 
   function showScan(scan) {
@@ -70,11 +91,12 @@
   async function send(blob) {
     await MarkscanQueue.add(blob, csrf, user);
     busy.hidden = false;
+    shutter.disabled = true;
     try {
-      await MarkscanQueue.flush(showScan, csrf, user);
+      await sendQueued();
     } finally {
       busy.hidden = true;
-      await showQueued();
+      shutter.disabled = false;
     }
     if ("serviceWorker" in navigator && "SyncManager" in window) {
       const registration = await navigator.serviceWorker.ready;
@@ -126,9 +148,9 @@
     window.scrollTo(0, 0);
   });
 
-  window.addEventListener("online", () => MarkscanQueue.flush(showScan, csrf, user).then(showQueued));
+  window.addEventListener("online", sendQueued);
   showQueued();
-  MarkscanQueue.flush(showScan, csrf, user).then(showQueued);
+  sendQueued();
   startCamera();
 })();
 

@@ -46,10 +46,12 @@ const MarkscanQueue = (() => {
     await remove(item.key);
   }
 
-  /* Upload one queued photo. Resolves to the scan JSON, or null when it must
-     wait (no network, server trouble, signed out, stale CSRF token): the photo
-     stays queued. Only a photo the server refuses as such (400, 413, 415, 422)
-     leaves the queue, with the server's message: retrying would never succeed. */
+  /* Upload one queued photo. Resolves to the scan JSON; to {error} when the
+     server refused the photo as such (400, 413, 415, 422: it leaves the queue,
+     moved aside with the reason, since retrying would never succeed); or to
+     {wait} when it must wait and stays queued: "offline" (no network),
+     "busy" (the server asked to come back in retryAfter seconds), "signed-out"
+     (the session or its token went stale). */
   async function upload(item, csrf) {
     const form = new FormData();
     form.append("photo", item.blob, "photo.jpg");
@@ -61,9 +63,13 @@ const MarkscanQueue = (() => {
         headers: { "X-CSRF-Token": csrf || item.csrf || "" },
       });
     } catch (error) {
-      return null;
+      return { wait: "offline" };
     }
-    if (response.status >= 500 || [401, 403, 408, 429].includes(response.status)) return null;
+    if ([401, 403].includes(response.status)) return { wait: "signed-out" };
+    if (response.status >= 500 || [408, 429].includes(response.status)) {
+      const retryAfter = Number(response.headers.get("Retry-After")) || 0;
+      return { wait: "busy", retryAfter: Math.max(5, Math.min(retryAfter, 600)) };
+    }
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = body.error || `upload refused (${response.status})`;
@@ -74,28 +80,36 @@ const MarkscanQueue = (() => {
     return body;
   }
 
+  /* One sender at a time on this device: the page and the service worker take
+     the same lock, so a photo is never uploaded by both at once. */
+  function exclusively(work) {
+    const locks = self.navigator && self.navigator.locks;
+    return locks ? locks.request("markscan-upload", work) : work();
+  }
+
   let flushing = null;
   /* Upload everything queued, oldest first; one flush at a time. A page passes
      its current token and who is signed in, and sends only that person's photos
      (on a shared tablet another person's photos wait for them); the service
      worker passes neither and sends each photo with the token it was queued with,
-     which only its own session accepts. */
+     which only its own session accepts. Resolves to null when nothing is left
+     to send, or to why the rest waits ({wait, retryAfter}). */
   function flush(onResult, csrf, user) {
     if (flushing) return flushing;
-    flushing = (async () => {
+    flushing = exclusively(async () => {
       // Photos queued while this flush runs are picked up by the next pass.
       for (;;) {
         const items = (await all())
           .filter((item) => !user || item.user === user)
           .sort((a, b) => a.created.localeCompare(b.created));
-        if (!items.length) return;
+        if (!items.length) return null;
         for (const item of items) {
           const result = await upload(item, csrf);
-          if (result === null) return;
+          if (result.wait) return result;
           if (onResult) onResult(result);
         }
       }
-    })().finally(() => { flushing = null; });
+    }).finally(() => { flushing = null; });
     return flushing;
   }
 

@@ -1,7 +1,8 @@
 /* markscan service worker: the app shell from cache, queued photos sent on Background Sync. */
 importScripts("/static/queue.js");
 
-const CACHE = "markscan-shell-v3";
+const CACHE = "markscan-shell-v4";
+const PAGES = ["/", "/history", "/dock", "/catalog"]; // kept for offline use, each under its own path
 const SHELL = ["/", "/static/app.css", "/static/app.js", "/static/queue.js", "/static/history.js", "/static/htmx-2.0.11.min.js",
                "/static/icon-192.png", "/static/icon-512.png", "/manifest.webmanifest"];
 
@@ -25,22 +26,31 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
     return;
   }
+  if (request.mode === "navigate" && url.pathname === "/login") {
+    // Signed out (or not yet in): the pages kept for offline use were someone's; forget them.
+    caches.open(CACHE).then((cache) => PAGES.filter((p) => p !== "/").forEach((p) => cache.delete(p)));
+  }
   if (request.mode === "navigate") {
     // Network first, so pages stay fresh; the cached shell when offline.
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok && !response.redirected && url.pathname === "/") {
+          if (response.ok && !response.redirected && PAGES.includes(url.pathname)) {
             const copy = response.clone();
-            caches.open(CACHE).then((cache) => cache.put("/", copy));
+            caches.open(CACHE).then((cache) => cache.put(url.pathname, copy));
           }
           return response;
         })
-        .catch(() => caches.match("/")),
+        // Offline: the page as last seen (the history lists the photos queued here), else the capture page.
+        .catch(() => caches.match(url.pathname).then((hit) => hit || caches.match("/"))),
     );
   }
 });
 
+// A sync that could not send everything fails, so the browser retries it later.
 self.addEventListener("sync", (event) => {
-  if (event.tag === "markscan-upload") event.waitUntil(MarkscanQueue.flush());
+  if (event.tag !== "markscan-upload") return;
+  event.waitUntil(MarkscanQueue.flush().then((waiting) => {
+    if (waiting) throw new Error(`queued photos wait: ${waiting.wait}`);
+  }));
 });

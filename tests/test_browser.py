@@ -161,7 +161,7 @@ def test_offline_photos_survive_a_reload_and_arrive_once(page, server, tmp_path)
         page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", seed))
         wait_until(page, f"MarkscanQueue.all().then(items => items.length === {seed - 20})", 10)
     page.reload()
-    assert page.locator("#queued [data-count]").inner_text() == "3"
+    wait_until(page, "document.querySelector('#queued').textContent.includes('Нет сети: в очереди 3')", 10)
     page.context.set_offline(False)
     wait_until(page, "MarkscanQueue.all().then(items => items.length === 0)", 120)
     new = [s for s in api_scans(page, server) if s["id"] not in before]
@@ -341,3 +341,44 @@ def test_a_part_the_orders_lack_is_confirmed_only_when_said_so(phone, tmp_path, 
     status = phone.locator("#result [data-status]", has_text="исправлено")
     status.wait_for(timeout=10_000)
     assert "нет в каталоге" in status.inner_text()
+
+
+def test_a_busy_server_is_told_apart_from_no_network_and_retried_after_its_wait(server, browser, tmp_path):
+    base, _ = server
+    context = browser.new_context(viewport=PIXEL_7, base_url=base, locale="ru-RU", service_workers="block")
+    page = context.new_page()
+    sign_in_as(page, base, "oleg", "parovoz-1961")
+    busy = {"Retry-After": "5", "Content-Type": "application/json"}
+    page.route("**/api/scans", lambda route: route.fulfill(status=503, headers=busy, body='{"code": "busy"}'))
+    page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", 81))
+    queued = page.locator("#queued")
+    queued.wait_for(timeout=10_000)
+    wait_until(
+        page,
+        "document.querySelector('#queued').textContent.includes('Сервер занят: в очереди 1, повторим через 5 с')",
+        10,
+    )
+    assert "Нет сети" not in queued.inner_text()
+    page.unroute("**/api/scans")  # the server has room again: the page retries by itself
+    page.locator("#result .card").wait_for(timeout=60_000)
+    assert page.evaluate("MarkscanQueue.all().then(items => items.length)") == 0
+    context.close()
+
+
+def test_the_history_with_the_queued_photos_opens_offline(page, tmp_path):
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # the service worker controls the page
+    page.goto("/history")  # seen once online, kept for offline use
+    page.context.set_offline(True)
+    try:
+        page.goto("/")
+        page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", 91))
+        wait_until(page, "MarkscanQueue.all().then(items => items.length === 1)", 10)
+        page.goto("/history")
+        page.locator("#local-scans li").first.wait_for(timeout=10_000)
+        assert "в очереди" in page.locator("#local-scans").inner_text()
+        assert page.locator("[data-capture]").count() == 0  # the history, not the capture page
+    finally:
+        page.context.set_offline(False)
+    page.goto("/")  # back on the capture page, online: it sends the photo
+    wait_until(page, "MarkscanQueue.all().then(items => items.length === 0)", 120)

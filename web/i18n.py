@@ -24,8 +24,12 @@ EN: dict[str, str] = {
     "Из галереи": "From gallery",
     "Отправить": "Send",
     "Распознаём…": "Reading…",
-    "В очереди без сети:": "Queued without network:",
-    "Отправим сами, когда появится связь.": "They will be sent when the network is back.",
+    "Нет сети: в очереди {n}. Отправим сами, когда появится связь.": (
+        "No network: {n} queued. They will be sent when the network is back."
+    ),
+    "Сервер занят: в очереди {n}, повторим через {s} с.": "The server is busy: {n} queued, retrying in {s} s.",
+    "Войдите снова, чтобы отправить фото из очереди: {n}.": "Sign in again to send the queued photos: {n}.",
+    "В очереди: {n}.": "Queued: {n}.",
     "В каталоге {rows} строк, {articles} артикулов.": "The catalog has {rows} rows, {articles} articles.",
     "Артикул (можно латиницей)": "Article (Latin letters are fine)",
     "Найти": "Search",
