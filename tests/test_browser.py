@@ -4,6 +4,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -382,3 +383,34 @@ def test_the_history_with_the_queued_photos_opens_offline(page, tmp_path):
         page.context.set_offline(False)
     page.goto("/")  # back on the capture page, online: it sends the photo
     wait_until(page, "MarkscanQueue.all().then(items => items.length === 0)", 120)
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now."""
+    import axe_playwright_python
+
+    source = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    page.evaluate(source)  # evaluated, not injected as a <script>: the pages' CSP allows no inline script
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']}: {v['id']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+        for v in results["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
+
+
+def test_axe_finds_nothing_critical_or_serious_on_the_main_pages(phone, tmp_path, rows):
+    article, _, _ = demo_part(rows)
+    phone.set_input_files("input[data-camera-input]", photo_file(tmp_path, article, 95))
+    phone.locator("#result .card").wait_for(timeout=60_000)
+    phone.wait_for_load_state("networkidle")
+    found = {"capture + card": axe_violations(phone)}
+    for path in ("/history", "/catalog?q=1391-30", "/dock"):
+        phone.goto(path)
+        found[path] = axe_violations(phone)
+    sign_out(phone)
+    found["/login"] = axe_violations(phone)
+    sign_in_as(phone, phone.url.split("/login")[0], "anna", "ledokol-2024")  # an admin sees the upload form
+    phone.goto("/catalog")
+    found["/catalog (admin)"] = axe_violations(phone)
+    assert found == {page: [] for page in found}

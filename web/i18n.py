@@ -35,6 +35,7 @@ EN: dict[str, str] = {
     "Найти": "Search",
     "Загрузить таблицу заказов": "Upload an orders table",
     "заменить каталог": "replace the catalog",
+    "Таблица заказов (.xlsx)": "Orders table (.xlsx)",
     "добавить новые строки": "add new rows",
     "Загрузить": "Upload",
     "Готово ({mode}): принято {kept} строк, отклонено {rejected}, пустых {empty}. В каталоге теперь {rows} строк.": (
