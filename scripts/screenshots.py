@@ -66,7 +66,9 @@ def main() -> None:
     out = ROOT / "docs"
     out.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        # Chromium's fake camera (a test pattern) stands in for the phone's, so the viewfinder is shown.
+        fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox", *fake_camera])
         page = browser.new_page(viewport=PHONE, device_scale_factor=2, base_url="http://127.0.0.1:8799")
         page.goto("/login")
         page.screenshot(path=out / "login.png")
@@ -74,6 +76,8 @@ def main() -> None:
         page.fill("input[name=password]", "screenshot-ledokol")
         page.click("button[type=submit]")
         page.wait_for_url("**/")
+        page.locator(".has-camera").wait_for(timeout=10_000)
+        page.wait_for_timeout(500)  # a few frames of video
         page.screenshot(path=out / "capture.png")
         for path in photos:
             page.set_input_files("input[data-gallery-input]", str(path))
