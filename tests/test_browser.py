@@ -414,3 +414,21 @@ def test_axe_finds_nothing_critical_or_serious_on_the_main_pages(phone, tmp_path
     phone.goto("/catalog")
     found["/catalog (admin)"] = axe_violations(phone)
     assert found == {page: [] for page in found}
+
+
+def test_the_dock_list_follows_every_confirmation_on_a_tablet(server, browser, tmp_path, rows):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1180, "height": 820}, base_url=base, locale="ru-RU")
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    sign_in_as(page, base, "oleg", "parovoz-1961")
+    page.goto("/dock")
+    page.locator("form[action='/dock'] button").click()  # a new dock session
+    page.wait_for_url("**/dock")
+    article, serial, _ = demo_part(rows)
+    page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, f"{article} {serial}", 97))
+    page.locator("#dock-summary", has_text="Приёмка: 1 деталь").wait_for(timeout=60_000)
+    page.locator("#dock-summary li", has_text="ожидает подтверждения").wait_for(timeout=10_000)
+    page.locator("#result [data-confirm]").click()
+    page.locator("#dock-summary li", has_text="подтверждено").wait_for(timeout=10_000)
+    context.close()
