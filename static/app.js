@@ -15,6 +15,11 @@
   const busy = document.getElementById("busy");
   let stream = null;
 
+  const hint = page.querySelector("[data-hint]");
+  const auto = page.querySelector("[data-auto]");
+  const cameraNote = page.querySelector("[data-camera-note]");
+  let guidance = null;
+
   async function startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
     try {
@@ -23,7 +28,10 @@
         audio: false,
       });
     } catch (error) {
-      return; // no camera or no permission: the file inputs remain
+      // Say why there is no viewfinder; the camera and gallery buttons remain.
+      cameraNote.textContent = error && error.name === "NotAllowedError" ? cameraNote.dataset.denied : cameraNote.dataset.missing;
+      cameraNote.hidden = false;
+      return;
     }
     video.srcObject = stream;
     page.classList.add("has-camera");
@@ -38,6 +46,24 @@
         torch.setAttribute("aria-pressed", String(on));
       });
     }
+    if (self.MarkscanViewfinder) {
+      guidance = MarkscanViewfinder.watch(video, page.querySelector(".guide"), hint, () => {
+        if (auto.checked && !shutter.disabled && !document.body.classList.contains("has-result")) shutter.click();
+      });
+    }
+  }
+
+  /* The photo: a full-resolution still where the browser can take one, else the video frame. */
+  async function still() {
+    const track = stream.getVideoTracks()[0];
+    if ("ImageCapture" in self) {
+      try {
+        return await new ImageCapture(track).takePhoto();
+      } catch (error) {
+        // some cameras refuse stills while streaming: the frame will do
+      }
+    }
+    return snapshot();
   }
 
   function snapshot() {
@@ -46,6 +72,21 @@
     canvas.height = video.videoHeight;
     canvas.getContext("2d").drawImage(video, 0, 0);
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+  }
+
+  /* A burst: a second frame a moment later. It is sent only if the first reading is not sure,
+     as another photo of the same part, and the two are read as one. */
+  let burst = null;
+  async function sendBurstFrame(scan) {
+    const frame = burst;
+    burst = null;
+    if (!frame || !scan || scan.error || scan.sure || scan.status === "confirmed") return;
+    const form = new FormData();
+    form.append("photo", frame, "frame.jpg");
+    const response = await fetch(`/api/scans/${scan.id}/photos`, {
+      method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRF-Token": csrf },
+    }).catch(() => null);
+    if (response && response.ok) htmx.ajax("GET", `/scans/${scan.id}/card`, { target: "#result", swap: "innerHTML" });
   }
 
   /* The queue, honestly: no network, a busy server (and when we try again), or a stale sign-in. */
@@ -86,6 +127,7 @@
       return;
     }
     htmx.ajax("GET", `/scans/${scan.id}/card`, { target: "#result", swap: "innerHTML" });
+    sendBurstFrame(scan);
   }
 
   async function send(blob) {
@@ -107,7 +149,16 @@
   shutter.addEventListener("click", async () => {
     if (!stream) return;
     shutter.disabled = true;
-    try { await send(await snapshot()); } finally { shutter.disabled = false; }
+    if (guidance) guidance.pause();
+    try {
+      const photo = await still();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      burst = await snapshot();
+      await send(photo);
+    } finally {
+      shutter.disabled = false;
+      if (guidance) setTimeout(() => guidance.resume(), 2000);
+    }
   });
   for (const input of fileInputs) {
     input.addEventListener("change", async () => {

@@ -1,11 +1,13 @@
 """End to end in a real headless Chromium (Debian's), at a phone's viewport."""
 
+import io
 import shutil
 import socket
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import uvicorn
 from conftest import make_client
@@ -431,4 +433,73 @@ def test_the_dock_list_follows_every_confirmation_on_a_tablet(server, browser, t
     page.locator("#dock-summary li", has_text="ожидает подтверждения").wait_for(timeout=10_000)
     page.locator("#result [data-confirm]").click()
     page.locator("#dock-summary li", has_text="подтверждено").wait_for(timeout=10_000)
+    context.close()
+
+
+def camera_showing(tmp_path, marking: str, seed: int) -> Path:
+    """A Y4M video of one rendered photo: Chromium's fake camera then films the marking, steady."""
+    from PIL import Image
+
+    photo = Image.open(io.BytesIO(render_marking(marking, seed=seed).jpeg)).convert("YCbCr")
+    y, cb, cr = (np.asarray(band) for band in photo.split())
+    height, width = y.shape
+    frame = b"FRAME\n" + y.tobytes() + cb[::2, ::2].tobytes() + cr[::2, ::2].tobytes()
+    path = tmp_path / f"camera-{seed}.y4m"
+    path.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * 10)
+    return path
+
+
+@pytest.fixture
+def filmed(server, browser, tmp_path):
+    """A phone whose camera films a marking (a browser of its own: the fake camera is a launch flag)."""
+    base, _ = server
+    opened = []
+
+    def open_phone(marking: str, seed: int):
+        video = camera_showing(tmp_path, marking, seed)
+        filming = browser.browser_type.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={video}"]
+        )
+        context = filming.new_context(viewport=PIXEL_7, base_url=base, locale="ru-RU")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        sign_in_as(page, base, "oleg", "parovoz-1961")
+        page.locator(".has-camera").wait_for(timeout=10_000)
+        opened.append(filming)
+        return page
+
+    yield open_phone
+    for filming in opened:
+        filming.close()
+
+
+def test_the_viewfinder_takes_the_photo_by_itself_when_the_marking_is_sharp_and_steady(filmed, rows):
+    article, serial, _ = demo_part(rows)
+    phone = filmed(f"{article} {serial}", 101)
+    phone.locator("[data-hint][data-state]").wait_for(state="attached", timeout=10_000)  # measured from the video
+    card = phone.locator("#result .card")
+    card.wait_for(timeout=60_000)  # no tap: auto-capture
+    assert card.locator("[data-marking]").inner_text().strip() == f"{article} {serial}"
+
+
+def test_an_unsure_first_frame_brings_a_second_one_of_the_same_part(filmed, rows):
+    article, _, _ = demo_part(rows)
+    phone = filmed(article, 102)  # the serial is not stamped: the reading cannot be sure
+    phone.locator("[data-auto]").uncheck()
+    phone.locator("[data-shutter]").click()
+    phone.locator("#result .part-photos", has_text="2").wait_for(timeout=60_000)
+
+
+def test_a_denied_camera_is_explained(server, browser):
+    base, _ = server
+    context = browser.new_context(viewport=PIXEL_7, base_url=base, locale="ru-RU")
+    context.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));"
+    )
+    page = context.new_page()
+    sign_in_as(page, base, "oleg", "parovoz-1961")
+    note = page.locator("[data-camera-note]")
+    note.wait_for(timeout=10_000)
+    assert "Нет доступа к камере" in note.inner_text()
+    assert page.locator("label:has([data-camera-input])").is_visible()  # the way round it is there
     context.close()

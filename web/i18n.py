@@ -101,6 +101,19 @@ EN: dict[str, str] = {
     "Русский": "Русский",
     "Такого скана нет.": "No such scan.",
     "нет в каталоге": "not in the catalog",
+    "Резко — снимаю": "Sharp: taking it",
+    "Блик — наклоните телефон": "Glare: tilt the phone",
+    "Держите ровнее": "Hold steadier",
+    "Нерезко — наведите на маркировку": "Not sharp: aim at the marking",
+    "Ближе": "Closer",
+    "Дальше": "Farther",
+    "Снимать само, когда резко": "Take the photo by itself when sharp",
+    "Нет доступа к камере: разрешите его в настройках браузера или снимайте кнопкой «Камера».": (
+        "No access to the camera: allow it in the browser's settings, or use the Camera button."
+    ),
+    "Камера не найдена — снимайте кнопкой «Камера» или выберите фото из галереи.": (
+        "No camera found: use the Camera button or pick a photo from the gallery."
+    ),
     "Подтвердить: нет в каталоге": "Confirm: not in the catalog",
     "«{marking}» нет в таблице заказов. Если деталь такая, подтвердите «нет в каталоге».": (
         "“{marking}” is not in the orders table. If the part is so, confirm it as not in the catalog."
