@@ -187,21 +187,53 @@
     document.body.classList.add("has-result");
     if (fresh) {
       window.scrollTo(0, 0);
-      if (navigator.vibrate) navigator.vibrate(card.dataset.kind === "sure" ? 80 : [60, 60, 60, 60, 60]);
+      const sure = card.dataset.kind === "sure";
+      if (navigator.vibrate) navigator.vibrate(sure ? 80 : [60, 60, 60, 60, 60]);
+      beep(sure ? [880] : [440, 440]);
     }
     changed();
   });
-  // "Next part": back to the camera.
+  // "Next part": back to the camera (or to a scan sent in the background, waiting to be confirmed).
   result.addEventListener("click", (event) => {
     if (!event.target.closest("[data-next]")) return;
     result.innerHTML = "";
     document.body.classList.remove("has-result");
     window.scrollTo(0, 0);
+    showSentInBackground();
   });
+
+  /* A short tone with the result, for a loud workshop: one high for "sure", two low for "check".
+     The audio starts on the person's first tap (browsers allow sound only after one). */
+  let audio = null;
+  const unlockAudio = () => {
+    if (!audio && self.AudioContext) audio = new AudioContext();
+  };
+  page.addEventListener("click", unlockAudio);
+  page.addEventListener("change", unlockAudio);
+  function beep(tones) {
+    if (!audio) return;
+    tones.forEach((frequency, i) => {
+      const oscillator = audio.createOscillator(), gain = audio.createGain();
+      oscillator.frequency.value = frequency;
+      gain.gain.value = 0.2;
+      oscillator.connect(gain).connect(audio.destination);
+      const start = audio.currentTime + i * 0.18;
+      oscillator.start(start);
+      oscillator.stop(start + 0.12);
+    });
+  }
+
+  /* Scans of photos the service worker sent while no page was open come back for confirmation. */
+  async function showSentInBackground() {
+    const mine = (await MarkscanQueue.unseen()).filter((item) => item.user === user);
+    if (!mine.length || result.querySelector(".card")) return;
+    await MarkscanQueue.seen(mine[0].key);
+    showScan({ id: mine[0].scan });
+  }
 
   window.addEventListener("online", sendQueued);
   showQueued();
-  sendQueued();
+  sendQueued().then(showSentInBackground);
   startCamera();
 })();
 

@@ -2,15 +2,16 @@
    Shared by the page and the service worker (importScripts). Each photo keeps
    its idempotency key, so a retry after a lost answer never makes a second scan. */
 const MarkscanQueue = (() => {
-  const DB = "markscan", STORE = "queue", FAILED = "failed";
+  const DB = "markscan", STORE = "queue", FAILED = "failed", SENT = "sent";
 
   function open() {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB, 2);
+      const request = indexedDB.open(DB, 3);
       request.onupgradeneeded = () => {
         const db = request.result;
         if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "key" });
         if (!db.objectStoreNames.contains(FAILED)) db.createObjectStore(FAILED, { keyPath: "key" });
+        if (!db.objectStoreNames.contains(SENT)) db.createObjectStore(SENT, { keyPath: "key" });
       };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
@@ -40,6 +41,9 @@ const MarkscanQueue = (() => {
   const remove = (key) => run("readwrite", (store) => store.delete(key));
   const failed = () => run("readonly", (store) => store.getAll(), FAILED);
   const dismiss = (key) => run("readwrite", (store) => store.delete(key), FAILED);
+  /* Photos the service worker sent while no page was open: their scans wait to be confirmed. */
+  const unseen = () => run("readonly", (store) => store.getAll(), SENT);
+  const seen = (key) => run("readwrite", (store) => store.delete(key), SENT);
   /* A photo the server refused moves aside with the reason: shown, never silently dropped. */
   async function setAside(item, error) {
     await run("readwrite", (store) => store.put({ ...item, error, failed: new Date().toISOString() }), FAILED);
@@ -80,6 +84,10 @@ const MarkscanQueue = (() => {
     return body;
   }
 
+  async function remember(item, scan) {
+    await run("readwrite", (store) => store.put({ key: item.key, user: item.user, scan: scan.id }), SENT);
+  }
+
   /* One sender at a time on this device: the page and the service worker take
      the same lock, so a photo is never uploaded by both at once. */
   function exclusively(work) {
@@ -107,12 +115,13 @@ const MarkscanQueue = (() => {
           const result = await upload(item, csrf);
           if (result.wait) return result;
           if (onResult) onResult(result);
+          else if (result.id) await remember(item, result); // sent in the background: shown at the next visit
         }
       }
     }).finally(() => { flushing = null; });
     return flushing;
   }
 
-  return { add, all, remove, upload, flush, failed, dismiss };
+  return { add, all, remove, upload, flush, failed, dismiss, unseen, seen };
 })();
 self.MarkscanQueue = MarkscanQueue;

@@ -1,7 +1,7 @@
 /* markscan service worker: the app shell from cache, queued photos sent on Background Sync. */
 importScripts("/static/queue.js");
 
-const CACHE = "markscan-shell-v5";
+const CACHE = "markscan-shell-v6";
 const PAGES = ["/", "/history", "/dock", "/catalog"]; // kept for offline use, each under its own path
 const SHELL = ["/", "/static/app.css", "/static/app.js", "/static/queue.js", "/static/viewfinder.js", "/static/history.js", "/static/htmx-2.0.11.min.js",
                "/static/icon-192.png", "/static/icon-512.png", "/manifest.webmanifest"];

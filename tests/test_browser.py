@@ -302,6 +302,9 @@ def test_no_control_on_the_capture_page_or_the_card_is_under_44_px(phone, tmp_pa
     phone.locator("#result .card").wait_for(timeout=60_000)
     phone.evaluate("document.querySelectorAll('#result details').forEach(d => d.open = true)")
     assert phone.evaluate(small) == []
+    for path in ("/history", "/catalog?q=1391-30", "/dock"):
+        phone.goto(path)
+        assert (path, phone.evaluate(small)) == (path, [])
 
 
 def test_an_unread_serial_is_one_tap_on_the_orders_serials(phone, tmp_path, rows):
@@ -502,4 +505,23 @@ def test_a_denied_camera_is_explained(server, browser):
     note.wait_for(timeout=10_000)
     assert "Нет доступа к камере" in note.inner_text()
     assert page.locator("label:has([data-camera-input])").is_visible()  # the way round it is there
+    context.close()
+
+
+def test_a_scan_sent_in_the_background_comes_back_for_confirmation(server, browser, tmp_path):
+    base, _ = server
+    context = browser.new_context(viewport=PIXEL_7, base_url=base, locale="ru-RU", service_workers="block")
+    page = context.new_page()
+    sign_in_as(page, base, "oleg", "parovoz-1961")
+    page.route("**/api/scans", lambda route: route.abort("internetdisconnected"))
+    page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", 111))
+    wait_until(page, "MarkscanQueue.all().then(items => items.length === 1)", 10)
+    page.goto("/history")  # no capture page open when the network comes back
+    page.unroute("**/api/scans")
+    # What the service worker's Background Sync does: a flush with no page to show the result in.
+    page.evaluate("MarkscanQueue.flush()")
+    wait_until(page, "MarkscanQueue.unseen().then(items => items.length === 1)", 60)
+    page.goto("/")
+    page.locator("#result .card [data-confirm]").wait_for(timeout=30_000)
+    assert page.evaluate("MarkscanQueue.unseen().then(items => items.length)") == 0
     context.close()
