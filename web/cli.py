@@ -451,7 +451,7 @@ def demo_login(data_dir: Path) -> str:
 
     from web.storage import users
 
-    password = secrets.token_urlsafe(9)
+    password = secrets.token_urlsafe(12)
     _with_database(data_dir, lambda db: users.add_user(db, "demo", password, "admin"))
     return f"demo login: demo / {password}"
 
