@@ -60,14 +60,23 @@ OPENAPI = {
                 "description": "A confirmed scan may be confirmed again (a correction) by the person who "
                 "confirmed it or an admin (else 403 not_yours), and only until 1C has the record "
                 "(409 in_onec: correct it in 1C; 409 sending: retry in a minute). Article at most 64, "
-                "serial at most 32 characters (400 too_long).",
+                "serial at most 32 characters (400 too_long). A part the orders table does not list (an unknown "
+                "article, or a serial the article does not list) needs not_in_catalog (else 409 not_in_catalog); "
+                "an article the catalog knows is stored as the catalog writes it.",
                 "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "requestBody": {
                     "content": {
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "properties": {"article": {"type": "string"}, "serial": {"type": "string"}},
+                                "properties": {
+                                    "article": {"type": "string"},
+                                    "serial": {"type": "string"},
+                                    "not_in_catalog": {
+                                        "type": "boolean",
+                                        "description": "confirm a part the orders table does not list",
+                                    },
+                                },
                             }
                         }
                     }
