@@ -230,7 +230,7 @@ def test_a_json_body_on_the_session_cookie_needs_the_csrf_header(app_data, ocr_e
 class FullDisk(LocalPhotoStore):
     """A photo store whose writes go to /dev/full: the kernel answers ENOSPC, as a full disk does."""
 
-    def save(self, data: bytes) -> str:
+    async def save(self, data: bytes) -> str:
         if self._path(photo_key(data)).exists():
             return photo_key(data)
         with open("/dev/full", "wb") as f:
@@ -265,7 +265,7 @@ def test_a_photo_write_cut_off_leaves_no_partial_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", disk_full)
     with pytest.raises(OSError):
-        store.save(b"photo bytes")
+        store.save_now(b"photo bytes")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 

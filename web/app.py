@@ -28,7 +28,6 @@ from web.operations import Refused, Services
 from web.recognition_pool import RecognitionPool
 from web.security_headers import SecurityHeadersMiddleware
 from web.storage.database import Database
-from web.storage.photos import LocalPhotoStore
 from web.throttle import LoginThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +53,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder)
         onec_config = OnecConfig.load(config.data_dir)
         onec = OnecClient(onec_config) if onec_config else None
-        services = Services(db, pool, LocalPhotoStore(config.data_dir / "photos"), onec, config.public_url)
+        services = Services(db, pool, config.photos(), onec, config.public_url)
         app.state.db, app.state.pool, app.state.services = db, pool, services
         if onec is not None and not config.public_url:
             log.warning("MARKSCAN_PUBLIC_URL is not set: records sent to 1C carry no photo link")
@@ -78,6 +77,7 @@ def create_app(config: Config, engine=None) -> Starlette:
                 sender.cancel()
                 await onec.close()
             pool.close()
+            await services.photos.close()
             await db.close()
 
     routes = [

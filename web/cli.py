@@ -299,7 +299,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     """The same import as the Catalog page's, by an admin at the server's shell."""
     from web import operations
-    from web.storage.photos import LocalPhotoStore
+    from web.config import Config
     from web.storage.users import User
 
     shell_admin = User("shell", "admin")  # whoever runs the CLI on the server administers it
@@ -310,7 +310,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
         return 2
 
     def run(db):
-        services = operations.Services(db, None, LocalPhotoStore(Path(args.data) / "photos"))
+        services = operations.Services(db, None, Config.from_env(data_dir=Path(args.data)).photos())
         return operations.import_orders(services, shell_admin, data, "merge" if args.merge else "replace")
 
     try:
@@ -346,15 +346,22 @@ def seed_demo(data_dir: Path) -> str:
 def cmd_memory_add(args: argparse.Namespace) -> int:
     from inference.embedder import DinoV2Embedder
     from web import visual_memory
-    from web.storage.photos import LocalPhotoStore
+    from web.config import Config
 
     directory = Path(args.directory)
     if not (directory / "labels.csv").is_file() or not (directory / "images").is_dir():
         print(f"{directory}: expected images/ and labels.csv (image_file, label_text)", file=sys.stderr)
         return 2
     embedder = DinoV2Embedder()
-    photos = LocalPhotoStore(Path(args.data) / "photos")
-    added, problems = _with_database(args.data, lambda db: visual_memory.seed_folder(db, embedder, photos, directory))
+    photos = Config.from_env(data_dir=Path(args.data)).photos()
+
+    async def seed(db):
+        try:
+            return await visual_memory.seed_folder(db, embedder, photos, directory)
+        finally:
+            await photos.close()
+
+    added, problems = _with_database(args.data, seed)
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"{added} photos added to the visual memory ({len(problems)} skipped)")

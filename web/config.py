@@ -45,6 +45,8 @@ class Config:
     public_url: str = ""  # how people reach markscan, e.g. https://markscan.plant.local (links sent to 1C)
     trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-* headers are believed ("*": any)
     timezone: str = ""  # the plant's time zone for the pages (e.g. Europe/Moscow); "": the server's own
+    photo_store: str = ""  # s3://BUCKET/PREFIX for an S3-compatible store; "": the folder DATA/photos
+    s3_endpoint: str = ""  # the S3 server's URL when it is not AWS (SeaweedFS, MinIO)
 
     @property
     def database(self) -> Path:
@@ -67,8 +69,18 @@ class Config:
             )
         return key
 
+    def photos(self):
+        """The photo store these settings name (``web.storage.photos``)."""
+        from web.storage.photos import open_photo_store
+
+        try:
+            return open_photo_store(self.photo_store, self.data_dir, self.s3_endpoint)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+
     def check(self) -> None:
         """Settings that cannot work, refused at start-up with what to do (ConfigError)."""
+        self.photos()
         if self.timezone:
             try:
                 ZoneInfo(self.timezone)
@@ -90,6 +102,8 @@ class Config:
             "public_url": env.get("MARKSCAN_PUBLIC_URL", ""),
             "trusted_proxies": env.get("MARKSCAN_TRUSTED_PROXIES", "127.0.0.1"),
             "timezone": env.get("MARKSCAN_TIMEZONE", ""),
+            "photo_store": env.get("MARKSCAN_PHOTO_STORE", ""),
+            "s3_endpoint": env.get("MARKSCAN_S3_ENDPOINT", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -128,6 +128,7 @@ EN: dict[str, str] = {
         "The server has no room left to store photos; tell the administrator."
     ),
     "Сервер не смог сохранить фото; попробуйте ещё раз.": "The server could not store the photo; try again.",
+    "Хранилище фото недоступно; повторите позже.": "The photo store is unavailable; retry later.",
     "Фото не прочитать: {reason}": "The photo cannot be read: {reason}",
     "Сервер занят, повторите через несколько секунд.": "The server is busy; retry in a few seconds.",
     "Скан уже подтверждён: отмените подтверждение, чтобы добавить фото.": (

@@ -62,6 +62,9 @@ def _disk_refusal(exc: OSError) -> Refused:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         log.error("storage refused a write: %s", exc)
         return Refused(507, "storage_full", "Нет места для хранения фото на сервере; сообщите администратору.")
+    if exc.errno == errno.EIO:  # the object store did not answer or refused: the photo is kept on the device
+        log.error("photo store unavailable: %s", exc)
+        return Refused(503, "storage_unavailable", "Хранилище фото недоступно; повторите позже.", {"Retry-After": "10"})
     log.exception("storage write failed")
     return Refused(500, "storage_error", "Сервер не смог сохранить фото; попробуйте ещё раз.")
 
@@ -80,7 +83,7 @@ async def read_photo(services: Services, photo: bytes) -> dict:
     """
     store = services.photos
     try:
-        key = await asyncio.to_thread(store.save, photo)
+        key = await store.save(photo)
     except OSError as exc:
         raise _disk_refusal(exc) from exc
     try:
@@ -91,7 +94,7 @@ async def read_photo(services: Services, photo: bytes) -> dict:
         raise Refused(503, "busy", "Сервер занят, повторите через несколько секунд.", {"Retry-After": "5"}) from exc
     reading = recognition.to_dict()
     try:
-        reading["annotated_key"] = await asyncio.to_thread(lambda: store.save(annotated_jpeg(recognition)))
+        reading["annotated_key"] = await store.save(await asyncio.to_thread(annotated_jpeg, recognition))
     except OSError as exc:
         raise _disk_refusal(exc) from exc
     reading["photo_key"] = key

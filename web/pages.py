@@ -227,7 +227,7 @@ async def looks_like(request: Request) -> Response:
     scan = await inputs.scan(request)
     services = inputs.services(request)
     try:
-        neighbours = await services.pool.looks_like(services.photos.read(scan.photo_key))
+        neighbours = await services.pool.looks_like(await services.photos.read(scan.photo_key))
     except (PhotoError, OSError, PoolBusy):
         neighbours = []
     return render(request, "looks_like.html", {"scan": scan, "neighbours": neighbours})
@@ -239,11 +239,17 @@ async def memory_thumbnail(request: Request) -> Response:
     entry = await memory_entries.find_entry(services.db, entry_id) if entry_id <= scans.MAX_ID else None
     if entry is None:
         raise Refused(404, "no_memory_entry", "Такой записи в памяти нет.")
-    return _jpeg(services.photos.read(entry.thumbnail_key))
+    return await _stored_jpeg(services, entry.thumbnail_key)
 
 
-def _jpeg(data: bytes) -> Response:
+async def _stored_jpeg(services: operations.Services, key: str) -> Response:
     """A stored image; private, since photos are behind the sign-in."""
+    try:
+        data = await services.photos.read(key)
+    except (FileNotFoundError, KeyError) as exc:
+        raise Refused(404, "no_image", "Такого изображения нет.") from exc
+    except OSError as exc:
+        raise Refused(503, "storage_unavailable", "Хранилище фото недоступно; повторите позже.") from exc
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
@@ -254,7 +260,7 @@ async def scan_image(request: Request) -> Response:
     key = {"annotated": scan.reading.get("annotated_key"), "photo": scan.photo_key}.get(kind)
     if not key:
         raise Refused(404, "no_image", "Такого изображения нет.")
-    return _jpeg(inputs.services(request).photos.read(key))
+    return await _stored_jpeg(inputs.services(request), key)
 
 
 async def catalog_suggest(request: Request) -> Response:

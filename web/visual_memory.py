@@ -6,7 +6,6 @@ pool's ``VisualMemory`` for search; this module keeps the two in step.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import logging
 from dataclasses import dataclass
@@ -62,8 +61,8 @@ async def prepare(pool: RecognitionPool, photos: PhotoStore, photo_key: str) -> 
     if pool.memory is None or pool.embedder is None:
         return None
     try:
-        vector, thumbnail = await pool.embed(await asyncio.to_thread(photos.read, photo_key))
-        thumbnail_key = await asyncio.to_thread(photos.save, thumbnail)
+        vector, thumbnail = await pool.embed(await photos.read(photo_key))
+        thumbnail_key = await photos.save(thumbnail)
     except (PhotoError, OSError) as exc:
         log.warning("photo %s not remembered: %s", photo_key[:12], exc)
         return None
@@ -114,7 +113,7 @@ async def seed_folder(db: Database, embedder: Embedder, photos: PhotoStore, dire
         except (PhotoError, OSError) as exc:
             problems.append(f"{name}: {exc}")
             continue
-        key = photos.save(thumbnail_jpeg(photo))
+        key = await photos.save(thumbnail_jpeg(photo))
         if key in known:
             continue
         vector = embedder.embed(photo.image)
