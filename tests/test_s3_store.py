@@ -49,10 +49,9 @@ def seaweed(tmp_path_factory):
     identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]
     (work / "s3.json").write_text(json.dumps({"identities": [identity]}))
     master, volume, filer, s3 = ports(4)
-    command = [
-        WEED, "server", f"-dir={work / 'data'}", "-ip=127.0.0.1", f"-master.port={master}",
-        f"-volume.port={volume}", f"-filer.port={filer}", "-s3", f"-s3.port={s3}", "-s3.port.iceberg=0", f"-s3.config={work / 's3.json'}",
-    ]  # fmt: skip
+    command = [WEED, "server", f"-dir={work / 'data'}", "-ip=127.0.0.1", f"-master.port={master}"]
+    command += [f"-volume.port={volume}", f"-filer.port={filer}", "-s3", f"-s3.port={s3}", "-s3.port.iceberg=0"]
+    command += [f"-s3.config={work / 's3.json'}"]
     log = open(work / "weed.log", "w")  # noqa: SIM115
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

@@ -320,3 +320,22 @@ def test_the_page_and_the_api_refuse_an_overlong_correction_alike(app):
     page = client.post(f"/scans/{scan['id']}/confirm", data={"article": "A" * 65}, headers=as_user(tokens, "operator"))
     assert page.status_code == 400 and "длиннее 64" in page.text  # refused, not cut to 64 and saved
     assert client.get(f"/api/scans/{scan['id']}", headers=as_user(tokens, "operator")).json()["confirmed"] is None
+
+
+def test_what_is_not_a_photo_is_never_stored(app):
+    client, tokens, data_dir = app
+
+    def stored() -> int:
+        return sum(1 for p in (data_dir / "photos").rglob("*") if p.is_file())
+
+    before = stored()
+    for junk in (b"%PDF-1.4 not a photo", b"\xff\xd8\xff\xe0 truncated jpeg"):
+        files = {"photo": ("x.jpg", junk, "image/jpeg")}
+        refused = client.post(
+            "/api/scans",
+            files=files,
+            data={"idempotency_key": f"junk-{len(junk):08d}"},
+            headers=as_user(tokens, "operator"),
+        )
+        assert refused.status_code == 422
+    assert stored() == before

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from inference.annotate import annotated_jpeg
 from inference.catalog import CatalogIndex
-from inference.photo import PhotoError
+from inference.photo import PhotoError, load_photo
 from web import visual_memory
 from web.onec import outbox
 from web.onec.client import OnecClient
@@ -79,17 +79,18 @@ async def find_scan(services: Services, scan_id: int) -> scans.Scan:
 async def read_photo(services: Services, photo: bytes) -> dict:
     """Keep a photo and read it: its reading, with ``photo_key`` and ``annotated_key`` in the photo store.
 
-    The photo is stored first, so a full disk is found out before any recognition is spent.
+    The photo is checked (it decodes, it is no bomb) and stored first: what is not a photo is
+    never stored, and a full disk is found out before any recognition is spent.
     """
     store = services.photos
     try:
+        await asyncio.to_thread(load_photo, photo)
         key = await store.save(photo)
-    except OSError as exc:
-        raise _disk_refusal(exc) from exc
-    try:
         recognition = await services.pool.recognize(photo)
     except PhotoError as exc:
         raise Refused(422, "bad_photo", "Фото не прочитать: {reason}", reason=str(exc)) from exc
+    except OSError as exc:
+        raise _disk_refusal(exc) from exc
     except PoolBusy as exc:
         raise Refused(503, "busy", "Сервер занят, повторите через несколько секунд.", {"Retry-After": "5"}) from exc
     reading = recognition.to_dict()
