@@ -82,3 +82,10 @@ def test_memory_leave_one_out_on_a_few_real_photos(tmp_path):
     assert figures["score"] >= figures["without_memory"]["score"]
     assert figures["exact"] >= figures["without_memory"]["exact"]
     assert figures["memory_lowered"] == 0  # no answer the memory changed got worse
+
+
+def test_the_correction_field_suggests_real_articles_for_a_typed_prefix(real_rows):
+    """What the card's autocomplete (/catalog/suggest) shows for `195-30-12` on the real orders table."""
+    suggested = [m.entry.stamped for m in CatalogIndex(real_rows).lookup("195-30-12", limit=8)]
+    assert len(suggested) == 8 and all(article.startswith("195-30-1") for article in suggested)
+    assert "195-30-1285" in suggested and "195-30-1286" in suggested
