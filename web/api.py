@@ -7,9 +7,6 @@ from starlette.responses import JSONResponse, Response
 
 from web import i18n, inputs, operations
 from web.operations import Refused
-from web.storage import scans
-
-MAX_OFFSET = 2**62
 
 
 def error_response(request: Request, exc: Refused) -> JSONResponse:
@@ -61,10 +58,8 @@ async def list_scans(request: Request) -> Response:
         offset = int(params.get("offset", 0))
     except ValueError as exc:
         raise Refused(400, "bad_paging", "limit и offset — целые числа.") from exc
-    if not 0 <= offset <= MAX_OFFSET:
-        raise Refused(400, "bad_paging", "offset — от 0 до {max}.", max=MAX_OFFSET)
-    found = await scans.list_scans(
-        inputs.services(request).db,
+    found = await operations.history(
+        inputs.services(request),
         params.get("q", ""),
         limit,
         offset,

@@ -69,6 +69,25 @@ def _disk_refusal(exc: OSError) -> Refused:
     return Refused(500, "storage_error", "Сервер не смог сохранить фото; попробуйте ещё раз.")
 
 
+MAX_OFFSET = 2**62
+
+
+async def history(
+    services: Services,
+    query: str = "",
+    limit: int = 100,
+    offset: int = 0,
+    order: str = "",
+    station: str = "",
+    since: str = "",
+    by: str = "",
+) -> list[scans.Scan]:
+    """Scans newest first, searched by marking (as read or as confirmed) and filtered."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise Refused(400, "bad_paging", "offset — от 0 до {max}.", max=MAX_OFFSET)
+    return await scans.list_scans(services.db, query, limit, offset, order, station, since, by)
+
+
 async def find_scan(services: Services, scan_id: int) -> scans.Scan:
     scan = await scans.find_scan(services.db, scan_id)
     if scan is None:

@@ -277,8 +277,8 @@ def _history_filters(request: Request) -> dict[str, str]:
 
 async def _history(request: Request, limit: int) -> list[scans.Scan]:
     f = _history_filters(request)
-    db = inputs.services(request).db
-    return await scans.list_scans(db, f["q"], limit, 0, f["order"], f["station"], f["since"], f["by"])
+    services = inputs.services(request)
+    return await operations.history(services, f["q"], limit, 0, f["order"], f["station"], f["since"], f["by"])
 
 
 async def history_page(request: Request) -> Response:
@@ -345,7 +345,7 @@ async def dock_summary(request: Request) -> Response:
 async def _dock_summary(request: Request) -> dict:
     since = request.session.get("dock_since", scans.now())
     user = inputs.user(request).name
-    found = await scans.list_scans(inputs.services(request).db, limit=10_000, since=since, by=user)
+    found = await operations.history(inputs.services(request), limit=10_000, since=since, by=user)
     groups: dict[str, list[scans.Scan]] = {}
     seen: dict[tuple[str, str], int] = {}
     for scan in reversed(found):  # oldest first
