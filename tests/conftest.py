@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -53,19 +54,115 @@ def png_header_only(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
-@pytest.fixture(scope="module")
-def app_data(tmp_path_factory, rows):
-    """A data folder with the demo catalog, an admin and an operator, and a token for each."""
+POSTGRES_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster (Debian's package: initdb into a temp folder as a non-root user)."""
+
+    def __init__(self, folder: Path):
+        import getpass
+        import shutil
+        import socket
+        import subprocess
+
+        self.folder = folder
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        as_user = []
+        if os.geteuid() == 0:  # initdb refuses root: run the cluster as the package's own user
+            shutil.chown(folder, "postgres")
+            as_user = ["runuser", "-u", "postgres", "--"]
+        self._as_user = as_user
+        run = lambda *command: subprocess.run([*as_user, *command], check=True, capture_output=True)  # noqa: E731
+        run(str(POSTGRES_BIN / "initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "markscan")
+        options = f"-p {self.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        run(
+            str(POSTGRES_BIN / "pg_ctl"),
+            "-D",
+            str(folder / "data"),
+            "-o",
+            options,
+            "-l",
+            str(folder / "log"),
+            "-w",
+            "start",
+        )
+        self._databases = 0
+        self.user = getpass.getuser()
+
+    def new_database(self) -> str:
+        """A fresh, empty database; its URL."""
+
+        import asyncpg
+
+        self._databases += 1
+        name = f"markscan_{self._databases}"
+
+        async def create():
+            connection = await asyncpg.connect(f"postgresql://markscan@127.0.0.1:{self.port}/postgres")
+            await connection.execute(f"CREATE DATABASE {name}")
+            await connection.close()
+
+        run_in_thread(create())
+        return f"postgresql://markscan@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        import subprocess
+
+        subprocess.run(
+            [*self._as_user, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+
+
+def run_in_thread(coroutine):
+    """Run a coroutine to its end on a thread of its own (a browser test may already run an event loop here)."""
     import asyncio
     import concurrent.futures
 
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    if POSTGRES_BIN is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="markscan-pg-"))  # directly in /tmp: the cluster's user can reach it
+    cluster = Postgres(folder)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def app_data(request, tmp_path_factory, rows):
+    """A data folder with the demo catalog, an admin and an operator, and a token for each.
+
+    Run once on the embedded SQLite file and once on PostgreSQL: while the PostgreSQL round
+    runs, ``MARKSCAN_DATABASE_URL`` names its database, for the app and the CLI alike.
+    """
     from web.storage import users
     from web.storage.database import Database
 
     data_dir = tmp_path_factory.mktemp("data")
+    url = request.getfixturevalue("postgres").new_database() if request.param == "postgresql" else ""
+    before = os.environ.get("MARKSCAN_DATABASE_URL")
+    if url:
+        os.environ["MARKSCAN_DATABASE_URL"] = url
+    else:
+        os.environ.pop("MARKSCAN_DATABASE_URL", None)
 
     async def seed():
-        db = await Database.open(data_dir / "markscan.db")
+        db = await Database.open(database_of(data_dir))
         await db.replace_catalog(rows)
         await users.add_user(db, "anna", "ledokol-2024", "admin")
         await users.add_user(db, "oleg", "parovoz-1961", "operator")
@@ -73,9 +170,16 @@ def app_data(tmp_path_factory, rows):
         await db.close()
         return tokens
 
-    # In a thread of its own: a browser test may already run an event loop here.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return data_dir, pool.submit(asyncio.run, seed()).result()
+    yield data_dir, run_in_thread(seed())
+    if before is None:
+        os.environ.pop("MARKSCAN_DATABASE_URL", None)
+    else:
+        os.environ["MARKSCAN_DATABASE_URL"] = before
+
+
+def database_of(data_dir):
+    """The database the app in ``data_dir`` uses: PostgreSQL in the PostgreSQL round, else its SQLite file."""
+    return os.environ.get("MARKSCAN_DATABASE_URL") or data_dir / "markscan.db"
 
 
 def make_client(data_dir, engine, **config):
@@ -85,6 +189,7 @@ def make_client(data_dir, engine, **config):
     from web.config import Config
 
     settings = {"workers": 1, "queue_limit": 2, "max_upload_bytes": 2 * 1024 * 1024, **config}
+    settings.setdefault("database_url", os.environ.get("MARKSCAN_DATABASE_URL", ""))
     return TestClient(create_app(Config(data_dir=data_dir, **settings), engine=engine))
 
 

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import make_client
+from conftest import database_of, make_client
 
 from web.cli import main
 from web.demo import render_marking
@@ -23,7 +23,7 @@ def marking(rows):
 
 def stats(data_dir) -> dict:
     async def read():
-        db = await Database.open(data_dir / "markscan.db")
+        db = await Database.open(database_of(data_dir))
         try:
             return await memory_entries.stats(db)
         finally:
@@ -96,7 +96,8 @@ def test_only_the_confirmer_or_an_admin_may_undo(admin_client, app_data, ocr_eng
         assert refused.status_code == 403 and refused.json()["code"] == "not_yours"
 
 
-def test_memory_add_and_stats_from_the_cli(tmp_path, rows, capsys):
+def test_memory_add_and_stats_from_the_cli(tmp_path, rows, capsys, monkeypatch):
+    monkeypatch.delenv("MARKSCAN_DATABASE_URL", raising=False)  # this data folder's own SQLite file
     folder = tmp_path / "labelled"
     (folder / "images").mkdir(parents=True)
     labelled = list({r.article: r for r in rows if r.serial}.values())[:3]  # three articles

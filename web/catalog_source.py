@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 from inference.catalog import CatalogRow
 from web.storage.database import Database
@@ -13,22 +15,32 @@ DEFAULT_DATA_DIR = Path("markscan-data")
 DATABASE_NAME = "markscan.db"
 
 
-def database_path(data_dir: str | Path = DEFAULT_DATA_DIR) -> Path:
-    return Path(data_dir) / DATABASE_NAME
+def database_path(data_dir: str | Path = DEFAULT_DATA_DIR) -> str | Path:
+    """The app's database: ``MARKSCAN_DATABASE_URL`` (PostgreSQL) when set, else the SQLite file in the data folder."""
+    return os.environ.get("MARKSCAN_DATABASE_URL") or Path(data_dir) / DATABASE_NAME
+
+
+def shown(target: str | Path) -> str:
+    """A database to name in messages: a PostgreSQL URL without its password."""
+    if isinstance(target, Path):
+        return str(target)
+    url = urlparse(target)
+    return url._replace(netloc=url.netloc.rsplit("@", 1)[-1]).geturl() if url.password else target
 
 
 def load_catalog_rows(source: str | Path | None, data_dir: str | Path = DEFAULT_DATA_DIR) -> list[CatalogRow]:
     """Rows from an .xlsx (read on the fly), a SQLite file, or the app's database."""
-    path = Path(source) if source else database_path(data_dir)
-    if not path.exists():
-        raise FileNotFoundError(f"catalog not found: {path}")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_orders_xlsx(path).rows
-    return run_with_database(path, lambda db: db.catalog_rows())
+    target = Path(source) if source else database_path(data_dir)
+    if isinstance(target, Path):
+        if not target.exists():
+            raise FileNotFoundError(f"catalog not found: {target}")
+        if target.suffix.lower() in (".xlsx", ".xlsm"):
+            return read_orders_xlsx(target).rows
+    return run_with_database(target, lambda db: db.catalog_rows())
 
 
 def run_with_database(path: str | Path, work):
-    """``await work(db)`` against the SQLite file at ``path``, closing it after."""
+    """``await work(db)`` against the database at ``path`` (a SQLite file or a PostgreSQL URL), closing it after."""
 
     async def run():
         db = await Database.open(path)

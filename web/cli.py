@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows, run_with_database
+from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows, run_with_database, shown
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 log = logging.getLogger("markscan")
@@ -322,7 +322,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     print(f"{report['kept']} rows kept, {len(rejected)} rejected, {report['empty_rows']} empty")
     for problem in rejected[:50]:
         print(f"  row {problem['row']}: {problem['reason']}")
-    print(f"{'merged' if args.merge else 'imported'} {report['written']} rows into {database_path(args.data)}")
+    print(f"{'merged' if args.merge else 'imported'} {report['written']} rows into {shown(database_path(args.data))}")
     return 0
 
 

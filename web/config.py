@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from web.catalog_source import DEFAULT_DATA_DIR, database_path
+from web.catalog_source import DATABASE_NAME, DEFAULT_DATA_DIR
 
 MIN_SECRET_CHARS = 32
 
@@ -45,12 +45,14 @@ class Config:
     public_url: str = ""  # how people reach markscan, e.g. https://markscan.plant.local (links sent to 1C)
     trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-* headers are believed ("*": any)
     timezone: str = ""  # the plant's time zone for the pages (e.g. Europe/Moscow); "": the server's own
+    database_url: str = ""  # postgresql://USER@HOST:PORT/DB; "": the SQLite file DATA/markscan.db
     photo_store: str = ""  # s3://BUCKET/PREFIX for an S3-compatible store; "": the folder DATA/photos
     s3_endpoint: str = ""  # the S3 server's URL when it is not AWS (SeaweedFS, MinIO)
 
     @property
-    def database(self) -> Path:
-        return database_path(self.data_dir)
+    def database(self) -> str | Path:
+        """``database_url`` (PostgreSQL) when set, else the SQLite file in the data folder."""
+        return self.database_url or Path(self.data_dir) / DATABASE_NAME
 
     def secret_key(self) -> str:
         """The key that signs session cookies: made once, kept in the data folder, never logged.
@@ -102,6 +104,7 @@ class Config:
             "public_url": env.get("MARKSCAN_PUBLIC_URL", ""),
             "trusted_proxies": env.get("MARKSCAN_TRUSTED_PROXIES", "127.0.0.1"),
             "timezone": env.get("MARKSCAN_TIMEZONE", ""),
+            "database_url": env.get("MARKSCAN_DATABASE_URL", ""),
             "photo_store": env.get("MARKSCAN_PHOTO_STORE", ""),
             "s3_endpoint": env.get("MARKSCAN_S3_ENDPOINT", ""),
         }

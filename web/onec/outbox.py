@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE_S = 5.0
 BACKOFF_CAP_S = 3600.0
+STALE_CLAIM_S = 300.0
 AUTH_PAUSE_S = 3600.0  # after 1C refused the login: one quiet retry an hour, no storm
 
 
@@ -113,7 +114,6 @@ async def _failed(db: Database, row: rows.OutboxRow, error: str, delay_s: float,
 
 async def run_forever(db: Database, client: OnecClient, every_s: float = 5.0) -> None:
     """The server's background sender; it first checks 1C's $metadata against the mapping."""
-    await rows.release_stale_claims(db)
     try:
         for problem in await client.check():
             log.warning("1C mapping: %s", problem)
@@ -121,6 +121,8 @@ async def run_forever(db: Database, client: OnecClient, every_s: float = 5.0) ->
         log.warning("1C check at start-up failed: %s", exc)
     while True:
         try:
+            # A send takes seconds; a claim this old was cut off (a replica stopped or was killed).
+            await rows.release_stale_claims(db, _iso(_now() - timedelta(seconds=STALE_CLAIM_S)))
             await deliver_due(db, client)
         except Exception:  # keep the sender alive whatever one pass met
             log.exception("1C outbox pass failed")

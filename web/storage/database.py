@@ -1,10 +1,12 @@
-"""The SQLite database (via aiosqlite): the schema, transactions, and the catalog's reads and writes.
+"""The database: SQLite (the embedded default) or PostgreSQL, the schema, transactions, the catalog.
 
-Every write runs inside ``Database.transaction()``: one connection, one writer
-at a time, and what a transaction wrote commits together or not at all. The
-other tables' statements live beside this module (``scans.py``, ``users.py``,
-``sessions.py``, ``outbox.py``, ``memory.py``); they write through the
-transaction they are given.
+Storage modules speak one small interface (``Sql``): ``fetchone``, ``fetchall``,
+``execute`` (the rows it changed), ``executemany`` and ``insert`` (the new id), with
+``?`` placeholders. ``Database`` offers it for reads and, inside ``transaction()``,
+for writes: what a transaction wrote commits together or not at all. SQLite: one
+connection, one writer at a time. PostgreSQL (``postgresql://…``, asyncpg): a pool.
+The other tables' statements live beside this module (``scans.py``, ``users.py``,
+``sessions.py``, ``outbox.py``, ``memory.py``).
 """
 
 from __future__ import annotations
@@ -12,15 +14,106 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Iterable
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import aiosqlite
 
 from inference.catalog import CatalogRow, learn_suffixes, stamped_form
 from inference.lookalikes import skeleton
 
-Tx = aiosqlite.Connection  # the connection inside a transaction: what storage writes go through
+
+class Sql(Protocol):
+    """What storage modules run their statements through."""
+
+    dialect: str  # "sqlite" or "postgresql"
+
+    async def fetchone(self, sql: str, params: Sequence = ()) -> tuple | None: ...
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[tuple]: ...
+
+    async def execute(self, sql: str, params: Sequence = ()) -> int: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None: ...
+
+    async def insert(self, sql: str, params: Sequence = ()) -> int: ...
+
+
+Tx = Sql  # inside a transaction
+
+
+class SqliteSql:
+    dialect = "sqlite"
+
+    def __init__(self, connection: aiosqlite.Connection):
+        self.connection = connection
+
+    async def fetchone(self, sql: str, params: Sequence = ()) -> tuple | None:
+        async with self.connection.execute(sql, tuple(params)) as cur:
+            row = await cur.fetchone()
+        return tuple(row) if row is not None else None
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        async with self.connection.execute(sql, tuple(params)) as cur:
+            return [tuple(r) for r in await cur.fetchall()]
+
+    async def execute(self, sql: str, params: Sequence = ()) -> int:
+        cursor = await self.connection.execute(sql, tuple(params))
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        await self.connection.executemany(sql, rows)
+
+    async def insert(self, sql: str, params: Sequence = ()) -> int:
+        cursor = await self.connection.execute(sql, tuple(params))
+        return cursor.lastrowid
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _numbered(sql: str) -> str:
+    """``?`` placeholders as PostgreSQL's ``$1, $2, …`` (no statement here has a ``?`` in a literal)."""
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+class PostgresSql:
+    dialect = "postgresql"
+
+    def __init__(self, connection):
+        self.connection = connection  # an asyncpg connection
+
+    async def fetchone(self, sql: str, params: Sequence = ()) -> tuple | None:
+        row = await self.connection.fetchrow(_numbered(sql), *params)
+        return tuple(row) if row is not None else None
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return [tuple(r) for r in await self.connection.fetch(_numbered(sql), *params)]
+
+    async def execute(self, sql: str, params: Sequence = ()) -> int:
+        status = await self.connection.execute(_numbered(sql), *params)
+        return int(status.rsplit(" ", 1)[-1]) if status and status.rsplit(" ", 1)[-1].isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        await self.connection.executemany(_numbered(sql), [tuple(r) for r in rows])
+
+    async def insert(self, sql: str, params: Sequence = ()) -> int:
+        return await self.connection.fetchval(_numbered(sql) + " RETURNING id", *params)
+
+
+def unique_violations() -> tuple[type[BaseException], ...]:
+    """The exceptions a duplicate key raises, whichever backend."""
+    kinds: list[type[BaseException]] = [sqlite3.IntegrityError]
+    with contextlib.suppress(ImportError):
+        import asyncpg
+
+        kinds.append(asyncpg.UniqueViolationError)
+    return tuple(kinds)
+
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -100,6 +193,15 @@ CREATE TABLE IF NOT EXISTS memory_entries (
 );
 """
 
+
+def _postgres_schema() -> str:
+    """The same tables in PostgreSQL's types."""
+    text = SCHEMA.replace("PRAGMA journal_mode = WAL;", "")
+    text = text.replace("INTEGER PRIMARY KEY,", "BIGSERIAL PRIMARY KEY,")
+    text = text.replace("INTEGER", "BIGINT").replace("REAL", "DOUBLE PRECISION").replace("BLOB", "BYTEA")
+    return text
+
+
 _ROW_COLUMNS = "article, serial, part_name, order_number, station_unit"
 
 # Columns added after a table was first created: (table, column, definition).
@@ -122,17 +224,39 @@ async def _add_missing_columns(connection: aiosqlite.Connection) -> None:
 
 
 class Database:
-    """One SQLite file; open with ``await Database.open(path)``."""
+    """The app's database; ``await Database.open(path_or_url)``: a SQLite file, or ``postgresql://…``."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path):
-        self.connection = connection
-        self.path = path
+    def __init__(self, target: str | Path, connection: aiosqlite.Connection | None = None, pool=None):
+        self.target = target
+        self.connection = connection  # SQLite only
+        self.pool = pool  # PostgreSQL only
+        self.dialect = "postgresql" if pool is not None else "sqlite"
         self._writer = asyncio.Lock()
+        self._reader = SqliteSql(connection) if connection is not None else None
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
-        """Open (and create or upgrade) the database; the file is readable by its owner only."""
-        path = Path(path)
+    async def open(cls, target: str | Path) -> Database:
+        """Open (and create or upgrade) the database."""
+        if str(target).startswith(("postgresql://", "postgres://")):
+            return await cls._open_postgres(str(target))
+        return await cls._open_sqlite(Path(target))
+
+    @classmethod
+    async def _open_postgres(cls, url: str) -> Database:
+        import asyncpg
+
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=8)
+        async with pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(7263500)")  # one replica creates at a time
+            await connection.execute(_postgres_schema())
+            for table, column, definition in _LATER_COLUMNS:
+                kind = definition.replace("INTEGER", "BIGINT")
+                await connection.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+        return cls(url, pool=pool)
+
+    @classmethod
+    async def _open_sqlite(cls, path: Path) -> Database:
+        """The file is readable by its owner only."""
         path.parent.mkdir(parents=True, exist_ok=True)
         old_umask = os.umask(0o077)  # the file and its -wal/-shm companions: owner only
         try:
@@ -145,22 +269,45 @@ class Database:
         for made in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             if made.exists():
                 made.chmod(0o600)
-        return cls(connection, path)
+        return cls(path, connection=connection)
+
+    @property
+    def path(self) -> Path | None:
+        return self.target if isinstance(self.target, Path) else None
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """One unit of work: what is written through the yielded connection commits together, or not at all."""
+        """One unit of work: what is written through the yielded ``Sql`` commits together, or not at all."""
+        if self.pool is not None:
+            async with self.pool.acquire() as connection, connection.transaction():
+                yield PostgresSql(connection)
+            return
         async with self._writer:
             await self.connection.execute("BEGIN IMMEDIATE")
             try:
-                yield self.connection
+                yield SqliteSql(self.connection)
             except BaseException:
                 await self.connection.rollback()
                 raise
             await self.connection.commit()
 
+    async def fetchone(self, sql: str, params: Sequence = ()) -> tuple | None:
+        if self.pool is not None:
+            async with self.pool.acquire() as connection:
+                return await PostgresSql(connection).fetchone(sql, params)
+        return await self._reader.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        if self.pool is not None:
+            async with self.pool.acquire() as connection:
+                return await PostgresSql(connection).fetchall(sql, params)
+        return await self._reader.fetchall(sql, params)
+
     async def close(self) -> None:
-        await self.connection.close()
+        if self.pool is not None:
+            await self.pool.close()
+        else:
+            await self.connection.close()
 
     async def replace_catalog(self, rows: Iterable[CatalogRow]) -> int:
         """Swap the whole catalog for ``rows`` in one transaction."""
@@ -177,8 +324,7 @@ class Database:
                 await tx.execute("DELETE FROM catalog")
                 existing: set[tuple[str, str, str]] = set()
             else:
-                async with tx.execute("SELECT article, serial, order_number FROM catalog") as cur:
-                    existing = {tuple(r) async for r in cur}
+                existing = set(await tx.fetchall("SELECT article, serial, order_number FROM catalog"))
             new = [r for r in rows if (r.article, r.serial, r.order_number) not in existing]
             await _insert(tx, new)
         return len(new)
@@ -191,12 +337,10 @@ class Database:
             await _insert(tx, upserts)
 
     async def catalog_rows(self) -> list[CatalogRow]:
-        async with self.connection.execute(f"SELECT {_ROW_COLUMNS} FROM catalog ORDER BY id") as cur:
-            return [CatalogRow(*r) async for r in cur]
+        return [CatalogRow(*r) for r in await self.fetchall(f"SELECT {_ROW_COLUMNS} FROM catalog ORDER BY id")]
 
     async def catalog_size(self) -> int:
-        async with self.connection.execute("SELECT count(*) FROM catalog") as cur:
-            (n,) = await cur.fetchone()
+        (n,) = await self.fetchone("SELECT count(*) FROM catalog")
         return n
 
 

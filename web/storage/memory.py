@@ -39,12 +39,11 @@ async def save_entry(
 ) -> int:
     """Store an entry and return its id (a scan has one entry at most: forget the old one first)."""
     blob = np.asarray(vector, dtype=np.float16).tobytes()
-    cursor = await tx.execute(
+    return await tx.insert(
         "INSERT INTO memory_entries (scan_id, source, article, serial, thumbnail_key, embedder, vector, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (scan_id, source, article, serial, thumbnail_key, embedder, blob, now()),
     )
-    return cursor.lastrowid
 
 
 async def save_seeded_entries(tx: Tx, entries, embedder: str, source: str) -> None:
@@ -61,8 +60,7 @@ async def save_seeded_entries(tx: Tx, entries, embedder: str, source: str) -> No
 
 async def remove_scan_entry(tx: Tx, scan_id: int) -> int | None:
     """Forget a scan's entry; its id, or None when it had none."""
-    async with tx.execute("SELECT id FROM memory_entries WHERE scan_id = ?", (scan_id,)) as cur:
-        row = await cur.fetchone()
+    row = await tx.fetchone("SELECT id FROM memory_entries WHERE scan_id = ?", (scan_id,))
     if row is None:
         return None
     await tx.execute("DELETE FROM memory_entries WHERE id = ?", (row[0],))
@@ -71,25 +69,24 @@ async def remove_scan_entry(tx: Tx, scan_id: int) -> int | None:
 
 async def find_entry(db: Database, entry_id: int) -> MemoryEntry | None:
     sql = "SELECT id, scan_id, source, article, serial, thumbnail_key FROM memory_entries WHERE id = ?"
-    async with db.connection.execute(sql, (entry_id,)) as cur:
-        row = await cur.fetchone()
+    row = await db.fetchone(sql, (entry_id,))
     return MemoryEntry(*row) if row else None
 
 
 async def thumbnail_keys(db: Database) -> set[str]:
     """Thumbnails of the photos in the memory (so a folder seeded twice is stored once)."""
-    async with db.connection.execute("SELECT thumbnail_key FROM memory_entries") as cur:
-        return {row[0] async for row in cur}
+    return {row[0] for row in await db.fetchall("SELECT thumbnail_key FROM memory_entries")}
 
 
 async def vectors(db: Database, embedder: str, batch: int = 10_000) -> AsyncIterator[tuple[list, np.ndarray]]:
     """(labels as (id, article, serial), vectors) in batches, for this embedder's entries."""
-    sql = "SELECT id, article, serial, vector FROM memory_entries WHERE embedder = ? ORDER BY id"
-    async with db.connection.execute(sql, (embedder,)) as cur:
-        while rows := await cur.fetchmany(batch):
-            labels = [(r[0], r[1], r[2]) for r in rows]
-            matrix = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float16).reshape(len(rows), -1)
-            yield labels, matrix.astype(np.float32)
+    sql = "SELECT id, article, serial, vector FROM memory_entries WHERE embedder = ? AND id > ? ORDER BY id LIMIT ?"
+    after = 0
+    while rows := await db.fetchall(sql, (embedder, after, batch)):
+        labels = [(r[0], r[1], r[2]) for r in rows]
+        matrix = np.frombuffer(b"".join(bytes(r[3]) for r in rows), dtype=np.float16).reshape(len(rows), -1)
+        yield labels, matrix.astype(np.float32)
+        after = rows[-1][0]
 
 
 async def stats(db: Database) -> dict:
@@ -98,8 +95,7 @@ async def stats(db: Database) -> dict:
         "SELECT embedder, count(*), count(scan_id), count(DISTINCT article), min(created_at), max(created_at)"
         " FROM memory_entries GROUP BY embedder"
     )
-    async with db.connection.execute(sql) as cur:
-        rows = await cur.fetchall()
+    rows = await db.fetchall(sql)
     return {
         "embedders": [
             {

@@ -36,10 +36,7 @@ async def enqueue(tx: Tx, scan_id: int, record_key: str, payload: dict, at: str)
 
 async def state(tx_or_db: Tx | Database, scan_id: int) -> str | None:
     """``queued``/``failed``/``sent``, ``sending`` while a send is in flight, None when never queued."""
-    connection = tx_or_db.connection if isinstance(tx_or_db, Database) else tx_or_db
-    sql = "SELECT state, sending_since FROM onec_outbox WHERE scan_id = ?"
-    async with connection.execute(sql, (scan_id,)) as cur:
-        row = await cur.fetchone()
+    row = await tx_or_db.fetchone("SELECT state, sending_since FROM onec_outbox WHERE scan_id = ?", (scan_id,))
     if row is None:
         return None
     return "sending" if row[0] != SENT and row[1] else row[0]
@@ -67,8 +64,7 @@ async def states(db: Database, scan_ids: list[int]) -> dict[int, dict]:
         return {}
     marks = ",".join("?" * len(scan_ids))
     sql = f"SELECT scan_id, state, last_error, attempts FROM onec_outbox WHERE scan_id IN ({marks})"
-    async with db.connection.execute(sql, scan_ids) as cur:
-        return {row[0]: {"state": row[1], "error": row[2], "attempts": row[3]} async for row in cur}
+    return {row[0]: {"state": row[1], "error": row[2], "attempts": row[3]} for row in await db.fetchall(sql, scan_ids)}
 
 
 async def claim_due(db: Database, now: str, limit: int) -> list[OutboxRow]:
@@ -78,8 +74,9 @@ async def claim_due(db: Database, now: str, limit: int) -> list[OutboxRow]:
             "SELECT scan_id, record_key, payload_json, attempts FROM onec_outbox"
             " WHERE state != 'sent' AND sending_since IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"
         )
-        async with tx.execute(sql, (now, limit)) as cur:
-            due = [OutboxRow(r[0], r[1], json.loads(r[2]), r[3]) for r in await cur.fetchall()]
+        if tx.dialect == "postgresql":
+            sql += " FOR UPDATE SKIP LOCKED"  # many replicas: each row claimed by exactly one
+        due = [OutboxRow(r[0], r[1], json.loads(r[2]), r[3]) for r in await tx.fetchall(sql, (now, limit))]
         await tx.executemany(
             "UPDATE onec_outbox SET sending_since = ? WHERE scan_id = ?", [(now, row.scan_id) for row in due]
         )
@@ -110,9 +107,15 @@ async def release(db: Database, scan_ids: list[int]) -> None:
         await tx.executemany("UPDATE onec_outbox SET sending_since = NULL WHERE scan_id = ?", [(i,) for i in scan_ids])
 
 
-async def release_stale_claims(db: Database) -> None:
-    """At start-up: sends cut off by a stop are due again (the record key is looked up in 1C first)."""
+async def release_stale_claims(db: Database, claimed_before: str) -> None:
+    """Sends cut off by a stopped or killed replica are due again (the record key is looked up in 1C first).
+
+    Only claims older than ``claimed_before``: a send another replica has in flight is left to it.
+    """
     async with db.transaction() as tx:
         await tx.execute(
-            "UPDATE onec_outbox SET sending_since = NULL, attempts = max(attempts, 1) WHERE sending_since IS NOT NULL"
+            "UPDATE onec_outbox SET sending_since = NULL,"
+            " attempts = CASE WHEN attempts < 1 THEN 1 ELSE attempts END"
+            " WHERE sending_since IS NOT NULL AND sending_since < ?",
+            (claimed_before,),
         )

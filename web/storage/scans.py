@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from web.storage.database import Database, Tx
+from web.storage.database import Database, Sql, Tx, unique_violations
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: ids past it name no scan
 
@@ -117,19 +116,15 @@ def _scan(row: tuple) -> Scan:
     return Scan(*values)
 
 
-async def find_scan(db: Database | Tx, scan_id: int) -> Scan | None:
+async def find_scan(db: Database | Sql, scan_id: int) -> Scan | None:
     if not 0 < scan_id <= MAX_ID:
         return None
-    connection = db.connection if isinstance(db, Database) else db
-    async with connection.execute(f"SELECT {_COLUMNS} FROM scans WHERE id = ?", (scan_id,)) as cur:
-        row = await cur.fetchone()
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM scans WHERE id = ?", (scan_id,))
     return _scan(row) if row else None
 
 
 async def find_scan_by_key(db: Database, idempotency_key: str) -> Scan | None:
-    sql = f"SELECT {_COLUMNS} FROM scans WHERE idempotency_key = ?"
-    async with db.connection.execute(sql, (idempotency_key,)) as cur:
-        row = await cur.fetchone()
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM scans WHERE idempotency_key = ?", (idempotency_key,))
     return _scan(row) if row else None
 
 
@@ -140,17 +135,17 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
     """
     try:
         async with db.transaction() as tx:
-            cursor = await tx.execute(
+            scan_id = await tx.insert(
                 "INSERT INTO scans (idempotency_key, photo_key, created_at, created_by, reading_status, marking,"
                 " article, serial, confidence, reading_json, order_number, station_unit)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (idempotency_key, photo_key, now(), who, *_reading_columns(reading)),
             )
-    except sqlite3.IntegrityError:
+    except unique_violations():
         existing = await find_scan_by_key(db, idempotency_key)
         assert existing is not None
         return existing, False
-    scan = await find_scan(db, cursor.lastrowid)
+    scan = await find_scan(db, scan_id)
     assert scan is not None
     return scan, True
 
@@ -158,12 +153,12 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
 async def replace_reading(db: Database, scan_id: int, reading: dict) -> Scan | None:
     """A new reading for a scan not yet confirmed (another photo of the part was fused in); None if confirmed."""
     async with db.transaction() as tx:
-        cursor = await tx.execute(
+        changed = await tx.execute(
             "UPDATE scans SET reading_status = ?, marking = ?, article = ?, serial = ?, confidence = ?,"
             " reading_json = ?, order_number = ?, station_unit = ? WHERE id = ? AND confirmed_at IS NULL",
             (*_reading_columns(reading), scan_id),
         )
-    return await find_scan(db, scan_id) if cursor.rowcount else None
+    return await find_scan(db, scan_id) if changed else None
 
 
 async def confirm(
@@ -213,14 +208,13 @@ async def list_scans(
     if conditions:
         sql += " WHERE " + " AND ".join(conditions)
     sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
-    async with db.connection.execute(sql, [*params, limit, offset]) as cur:
-        return [_scan(r) async for r in cur]
+    return [_scan(r) for r in await db.fetchall(sql, [*params, limit, offset])]
 
 
 async def scan_filters(db: Database) -> tuple[list[str], list[str]]:
     """The order numbers and stations that scans have, for the history's filters."""
-    async with db.connection.execute("SELECT DISTINCT order_number FROM scans WHERE order_number != ''") as cur:
-        orders = sorted([r[0] async for r in cur])
-    async with db.connection.execute("SELECT DISTINCT station_unit FROM scans WHERE station_unit != ''") as cur:
-        stations = sorted([r[0] async for r in cur])
+    orders = sorted(r[0] for r in await db.fetchall("SELECT DISTINCT order_number FROM scans WHERE order_number != ''"))
+    stations = sorted(
+        r[0] for r in await db.fetchall("SELECT DISTINCT station_unit FROM scans WHERE station_unit != ''")
+    )
     return orders, stations

@@ -42,8 +42,7 @@ async def user_name(db: Database, session_id: str) -> str | None:
         "SELECT s.user_name FROM sessions s JOIN users u ON u.name = s.user_name"
         " WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled = 0"
     )
-    async with db.connection.execute(sql, (_hash(session_id), _iso(datetime.now(UTC)))) as cur:
-        row = await cur.fetchone()
+    row = await db.fetchone(sql, (_hash(session_id), _iso(datetime.now(UTC))))
     return row[0] if row else None
 
 

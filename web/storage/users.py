@@ -91,24 +91,22 @@ async def add_user(db: Database, name: str, password: str, role: str) -> User:
 async def set_disabled(db: Database, name: str, disabled: bool = True) -> bool:
     """Disable (or enable again) a user; disabling ends their sessions. False when there is no such user."""
     async with db.transaction() as tx:
-        cursor = await tx.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
+        changed = await tx.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
         if disabled:
             await sessions.end_all(tx, name)
-    return cursor.rowcount > 0
+    return changed > 0
 
 
 async def find_user(db: Database, name: str) -> User | None:
     """An enabled user by name."""
-    async with db.connection.execute("SELECT name, role FROM users WHERE name = ? AND disabled = 0", (name,)) as cur:
-        row = await cur.fetchone()
+    row = await db.fetchone("SELECT name, role FROM users WHERE name = ? AND disabled = 0", (name,))
     return User(*row) if row else None
 
 
 async def check_password(db: Database, name: str, password: str) -> User | None:
     """The user, if ``password`` is theirs and they are enabled; None otherwise (also for unknown names)."""
     sql = "SELECT password_hash, role, disabled FROM users WHERE name = ?"
-    async with db.connection.execute(sql, (name,)) as cur:
-        row = await cur.fetchone()
+    row = await db.fetchone(sql, (name,))
     if row is None:
         await asyncio.to_thread(_hasher.hash, password)  # spend the same time as for a real user
         return None
@@ -144,15 +142,13 @@ async def user_for_token(db: Database, token: str) -> User | None:
         "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name"
         " WHERE t.token_hash = ? AND t.expires_at > ? AND u.disabled = 0"
     )
-    async with db.connection.execute(sql, (_token_hash(token), _iso(_now()))) as cur:
-        row = await cur.fetchone()
+    row = await db.fetchone(sql, (_token_hash(token), _iso(_now())))
     return User(*row) if row else None
 
 
 async def list_tokens(db: Database, user_name: str) -> list[TokenInfo]:
     sql = "SELECT substr(token_hash, 1, 12), user_name, created_at, expires_at FROM api_tokens WHERE user_name = ?"
-    async with db.connection.execute(sql + " ORDER BY created_at", (user_name,)) as cur:
-        return [TokenInfo(*row) async for row in cur]
+    return [TokenInfo(*row) for row in await db.fetchall(sql + " ORDER BY created_at", (user_name,))]
 
 
 async def revoke_tokens(db: Database, user_name: str, token_id: str = "") -> int:
@@ -160,7 +156,6 @@ async def revoke_tokens(db: Database, user_name: str, token_id: str = "") -> int
     if token_id and (len(token_id) < 8 or not all(c in "0123456789abcdef" for c in token_id)):
         raise ValueError("a token id is the 12 hex characters `token list` shows")
     async with db.transaction() as tx:
-        cursor = await tx.execute(
+        return await tx.execute(
             "DELETE FROM api_tokens WHERE user_name = ? AND token_hash LIKE ?", (user_name, token_id + "%")
         )
-    return cursor.rowcount
