@@ -126,3 +126,19 @@ def test_memory_add_and_stats_from_the_cli(tmp_path, rows, capsys, monkeypatch):
     result = json.loads(capsys.readouterr().out)
     nearest = result["memory"]["neighbours"][0]  # no catalog here: the reading is unsure, the memory is asked
     assert nearest["similarity"] > 0.99 and f"{nearest['article']} {nearest['serial']}" == labelled_markings[0]
+
+
+def test_a_replica_picks_up_what_another_added_to_the_memory(app_data, ocr_engine, marking):
+    """Two app instances on one database: an entry confirmed on one reaches the other's search."""
+    from web import visual_memory
+
+    data_dir, tokens = app_data
+    with make_client(data_dir, ocr_engine) as first, make_client(data_dir, ocr_engine) as second:
+        first.headers["Authorization"] = second.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        pool, db = second.app.state.pool, second.app.state.db
+        seen = second.portal.call(memory_entries.fingerprint, db, pool.embedder.name)
+        scan = scan_photo(first, render_marking(marking, seed=77).jpeg, "memory-replica-0077")
+        first.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "707070", "not_in_catalog": True})
+        assert (marking.split()[0], "707070") not in pool.memory.labels()
+        second.portal.call(visual_memory.refresh, db, pool, seen)
+        assert (marking.split()[0], "707070") in pool.memory.labels()

@@ -27,6 +27,7 @@ from web.openapi import OPENAPI
 from web.operations import Refused, Services
 from web.recognition_pool import RecognitionPool
 from web.security_headers import SecurityHeadersMiddleware
+from web.storage import memory as memory_entries
 from web.storage.database import Database
 from web.throttle import LoginThrottle
 
@@ -58,6 +59,10 @@ def create_app(config: Config, engine=None) -> Starlette:
         if onec is not None and not config.public_url:
             log.warning("MARKSCAN_PUBLIC_URL is not set: records sent to 1C carry no photo link")
         sender = asyncio.create_task(outbox.run_forever(db, onec)) if onec else None
+        refresher = None
+        if memory is not None and config.database_url:  # other replicas add to the same memory
+            seen = await memory_entries.fingerprint(db, embedder.name)
+            refresher = asyncio.create_task(visual_memory.refresh_forever(db, pool, seen))
         syncer = None
         if onec_config and onec_config.sync_every_min > 0:
             syncer = asyncio.create_task(sync_on_schedule(services, onec_config.sync_every_min))
@@ -71,8 +76,9 @@ def create_app(config: Config, engine=None) -> Starlette:
         try:
             yield
         finally:
-            if syncer is not None:
-                syncer.cancel()
+            for task in (syncer, refresher):
+                if task is not None:
+                    task.cancel()
             if sender is not None:
                 sender.cancel()
                 await onec.close()

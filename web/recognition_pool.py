@@ -53,6 +53,11 @@ class RecognitionPool:
         old = self.recognizer
         self.recognizer = Recognizer(old.engine, index, old.plan, old.memory, old.embedder, old.confidence)
 
+    def replace_memory(self, memory: VisualMemory) -> None:
+        """Search a freshly loaded memory from now on (another replica changed the entries)."""
+        old = self.recognizer
+        self.recognizer = Recognizer(old.engine, old.index, old.plan, memory, old.embedder, old.confidence)
+
     def fuse(self, readings: list[dict]) -> dict:
         """One reading from the readings of several photos of one part (``inference.fusion``)."""
         return fuse(readings, self.recognizer.confidence.sure_from)

@@ -6,6 +6,7 @@ pool's ``VisualMemory`` for search; this module keeps the two in step.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import logging
 from dataclasses import dataclass
@@ -23,6 +24,24 @@ from web.storage.photos import PhotoStore
 from web.storage.scans import Scan
 
 log = logging.getLogger(__name__)
+
+
+async def refresh(db: Database, pool: RecognitionPool, seen: tuple[int, int]) -> tuple[int, int]:
+    """Reload the memory if its entries in the database changed since ``seen`` (another replica's work)."""
+    now = await entries.fingerprint(db, pool.embedder.name)
+    if now != seen:
+        pool.replace_memory(await load(db, pool.embedder))
+    return now
+
+
+async def refresh_forever(db: Database, pool: RecognitionPool, seen: tuple[int, int], every_s: float = 60.0) -> None:
+    """With several replicas: keep the memory in step with the database."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            seen = await refresh(db, pool, seen)
+        except Exception:  # keep refreshing whatever one pass met
+            log.exception("visual memory refresh failed")
 
 
 async def load(db: Database, embedder: Embedder) -> VisualMemory:

@@ -90,9 +90,17 @@ async def sync_into_app(services) -> SyncReport:
 
 
 async def sync_on_schedule(services, every_min: float) -> None:
-    """The server's scheduled sync; a failed one is logged and tried at the next tick."""
+    """The server's scheduled sync, once per period however many replicas run it; a failure is logged."""
+    from web.storage.schedule import claim_period
+
     while True:
         await asyncio.sleep(every_min * 60)
+        if not await claim_period(services.db, "onec-sync", every_min * 60):
+            # another replica synced this period; take its catalog
+            from web.operations import reload_catalog
+
+            await reload_catalog(services)
+            continue
         try:
             log.info("1C sync: %s", (await sync_into_app(services)).summary().splitlines()[0])
         except OnecError as exc:

@@ -67,6 +67,12 @@ async def remove_scan_entry(tx: Tx, scan_id: int) -> int | None:
     return row[0]
 
 
+async def fingerprint(db: Database, embedder: str) -> tuple[int, int]:
+    """(entries, highest id) of an embedder's entries: changes whenever any replica adds or removes one."""
+    row = await db.fetchone("SELECT count(*), coalesce(max(id), 0) FROM memory_entries WHERE embedder = ?", (embedder,))
+    return (row[0], row[1]) if row else (0, 0)
+
+
 async def find_entry(db: Database, entry_id: int) -> MemoryEntry | None:
     sql = "SELECT id, scan_id, source, article, serial, thumbnail_key FROM memory_entries WHERE id = ?"
     row = await db.fetchone(sql, (entry_id,))
