@@ -1,9 +1,10 @@
 """Sustained load: photos per second and latency with 20 concurrent clients, against 1, 2, 3 replicas.
 
-    python scripts/bench_load.py [--replicas 1,2,3] [--clients 20] [--seconds 60]
+    python scripts/bench_load.py [--replicas 1,2,3] [--clients 20] [--seconds 60] [--database-url postgresql://…]
 
 Each replica is a real `markscan serve` process; all share one data folder (the embedded
-SQLite file in WAL mode and the photo folder), so a scan made on one is seen by all. The
+SQLite file in WAL mode and the photo folder), or with ``--database-url`` one PostgreSQL
+database, so a scan made on one is seen by all. The
 clients post rendered photos of demo markings round-robin over the replicas, each with a fresh
 idempotency key, and retry a 503 after its Retry-After. Recognition CPU is the limit: on a
 machine with C cores, replicas beyond C/2 (each runs two recognition threads) add nothing.
@@ -29,6 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from web.catalog_source import database_path  # noqa: E402
 from web.cli import seed_demo  # noqa: E402
 from web.demo import demo_rows, render_marking  # noqa: E402
 from web.storage import users  # noqa: E402
@@ -45,6 +47,7 @@ def free_port() -> int:
 
 def start_replicas(data_dir: Path, n: int) -> tuple[list[subprocess.Popen], list[str]]:
     env = {**os.environ, "MARKSCAN_DATA": str(data_dir), "MARKSCAN_WORKERS": "2", "MARKSCAN_VISUAL_MEMORY": "0"}
+    # MARKSCAN_DATABASE_URL, when set, reaches the replicas through the environment.
     processes, urls = [], []
     for _ in range(n):
         port = free_port()
@@ -109,7 +112,7 @@ async def load(urls: list[str], token: str, photos: list[bytes], clients: int, s
 
 async def prepare(data_dir: Path) -> str:
     """A user and an API token in a data folder."""
-    db = await Database.open(data_dir / "markscan.db")
+    db = await Database.open(database_path(data_dir))
     try:
         await users.add_user(db, "bench", PASSWORD, "operator")
         return await users.create_token(db, "bench")
@@ -122,7 +125,10 @@ def main() -> None:
     parser.add_argument("--replicas", default="1,2,3")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--database-url", default="", help="PostgreSQL instead of the shared SQLite file")
     args = parser.parse_args()
+    if args.database_url:
+        os.environ["MARKSCAN_DATABASE_URL"] = args.database_url
     rows = [r for r in demo_rows() if r.serial][:40]
     photos = [render_marking(f"{r.article.split()[0]} {r.serial}", seed=i).jpeg for i, r in enumerate(rows)]
     print(f"| replicas | photos in {args.seconds:.0f} s | photos/s | p50 | p95 | 503s retried |")
