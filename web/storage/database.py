@@ -271,10 +271,6 @@ class Database:
                 made.chmod(0o600)
         return cls(path, connection=connection)
 
-    @property
-    def path(self) -> Path | None:
-        return self.target if isinstance(self.target, Path) else None
-
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One unit of work: what is written through the yielded ``Sql`` commits together, or not at all."""
