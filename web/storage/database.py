@@ -115,112 +115,21 @@ def unique_violations() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
-SCHEMA = """
-PRAGMA journal_mode = WAL;
-CREATE TABLE IF NOT EXISTS catalog (
-    id INTEGER PRIMARY KEY,
-    article TEXT NOT NULL,
-    stamped TEXT NOT NULL,
-    article_key TEXT NOT NULL,
-    serial TEXT NOT NULL DEFAULT '',
-    part_name TEXT NOT NULL DEFAULT '',
-    order_number TEXT NOT NULL DEFAULT '',
-    station_unit TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS catalog_key ON catalog (article_key, serial);
-CREATE INDEX IF NOT EXISTS catalog_order ON catalog (order_number);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS scans (
-    id INTEGER PRIMARY KEY,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    photo_key TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    reading_status TEXT NOT NULL,
-    marking TEXT NOT NULL DEFAULT '',
-    article TEXT NOT NULL DEFAULT '',
-    serial TEXT NOT NULL DEFAULT '',
-    confidence REAL NOT NULL DEFAULT 0,
-    reading_json TEXT NOT NULL,
-    confirmed_at TEXT,
-    confirmed_by TEXT,
-    confirmed_article TEXT,
-    confirmed_serial TEXT,
-    order_number TEXT NOT NULL DEFAULT '',
-    station_unit TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS scans_created ON scans (created_at);
-CREATE TABLE IF NOT EXISTS onec_outbox (
-    scan_id INTEGER PRIMARY KEY REFERENCES scans (id),
-    record_key TEXT NOT NULL UNIQUE,
-    payload_json TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '',
-    onec_ref TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('operator', 'admin')),
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_tokens (
-    token_hash TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL REFERENCES users (name),
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL DEFAULT '9999'
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id_hash TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL REFERENCES users (name),
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS scans_marking ON scans (marking);
-CREATE TABLE IF NOT EXISTS memory_entries (
-    id INTEGER PRIMARY KEY,
-    scan_id INTEGER UNIQUE REFERENCES scans (id),
-    source TEXT NOT NULL,
-    article TEXT NOT NULL,
-    serial TEXT NOT NULL DEFAULT '',
-    thumbnail_key TEXT NOT NULL,
-    embedder TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
-"""
-
-
-def _postgres_schema() -> str:
-    """The same tables in PostgreSQL's types."""
-    text = SCHEMA.replace("PRAGMA journal_mode = WAL;", "")
-    text = text.replace("INTEGER PRIMARY KEY,", "BIGSERIAL PRIMARY KEY,")
-    text = text.replace("INTEGER", "BIGINT").replace("REAL", "DOUBLE PRECISION").replace("BLOB", "BYTEA")
-    return text
-
+MIGRATIONS = Path(__file__).with_name("migrations")  # one folder of yoyo migrations per backend
 
 _ROW_COLUMNS = "article, serial, part_name, order_number, station_unit"
 
-# Columns added after a table was first created: (table, column, definition).
-_LATER_COLUMNS = (
-    ("scans", "order_number", "TEXT NOT NULL DEFAULT ''"),
-    ("scans", "station_unit", "TEXT NOT NULL DEFAULT ''"),
-    ("users", "disabled", "INTEGER NOT NULL DEFAULT 0"),
-    ("api_tokens", "expires_at", "TEXT NOT NULL DEFAULT '9999'"),
-    ("onec_outbox", "sending_since", "TEXT"),  # set while a send to 1C is in flight
-    ("scans", "confirmed_off_catalog", "INTEGER NOT NULL DEFAULT 0"),  # confirmed as a part the orders lack
-)
 
+def _migrate(url: str, folder: Path) -> None:
+    """Bring the schema up to date with yoyo (its lock keeps two replicas starting together apart)."""
+    from yoyo import get_backend, read_migrations
 
-async def _add_missing_columns(connection: aiosqlite.Connection) -> None:
-    for table, column, definition in _LATER_COLUMNS:
-        async with connection.execute(f"PRAGMA table_info({table})") as cur:
-            present = {row[1] async for row in cur}
-        if column not in present:
-            await connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+    backend = get_backend(url)
+    try:
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(read_migrations(str(folder))))
+    finally:
+        backend.connection.close()
 
 
 class Database:
@@ -245,25 +154,19 @@ class Database:
     async def _open_postgres(cls, url: str) -> Database:
         import asyncpg
 
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=8)
-        async with pool.acquire() as connection, connection.transaction():
-            await connection.execute("SELECT pg_advisory_xact_lock(7263500)")  # one replica creates at a time
-            await connection.execute(_postgres_schema())
-            for table, column, definition in _LATER_COLUMNS:
-                kind = definition.replace("INTEGER", "BIGINT")
-                await connection.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
-        return cls(url, pool=pool)
+        yoyo_url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+        await asyncio.to_thread(_migrate, yoyo_url, MIGRATIONS / "postgresql")
+        return cls(url, pool=await asyncpg.create_pool(url, min_size=1, max_size=8))
 
     @classmethod
     async def _open_sqlite(cls, path: Path) -> Database:
-        """The file is readable by its owner only."""
+        """The file (and its -wal/-shm companions) is readable by its owner only."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        old_umask = os.umask(0o077)  # the file and its -wal/-shm companions: owner only
+        old_umask = os.umask(0o077)
         try:
+            await asyncio.to_thread(_migrate, f"sqlite:///{path.resolve()}", MIGRATIONS / "sqlite")
             connection = await aiosqlite.connect(path)
-            await connection.executescript(SCHEMA)
-            await _add_missing_columns(connection)
-            await connection.commit()
+            await connection.execute("PRAGMA journal_mode = WAL")
         finally:
             os.umask(old_umask)
         for made in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
