@@ -210,15 +210,15 @@ class Recognizer:
         self.memory = memory  # VisualMemory of confirmed photos, or None
         self.embedder = embedder
 
-    def recognize(self, source: bytes | str | Path, exclude=None) -> Recognition:
-        """Read one photo; raises PhotoError for input that is not a usable photo.
+    def recognize(self, source: Photo | bytes | str | Path, exclude=None) -> Recognition:
+        """Read one photo (or one already loaded); raises PhotoError for input that is not a usable photo.
 
         ``exclude(entry_id, article, serial)`` hides memory entries (leave-one-out evaluation).
         """
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         with timed(timings, "load"):
-            photo = load_photo(source)
+            photo = source if isinstance(source, Photo) else load_photo(source)
         lines: list[TextLine] = []
         tried: list[str] = []
         candidates: list[Candidate] = []

@@ -103,9 +103,9 @@ async def read_photo(services: Services, photo: bytes) -> dict:
     """
     store = services.photos
     try:
-        await asyncio.to_thread(load_photo, photo)
+        loaded = await asyncio.to_thread(load_photo, photo)  # decoded once: checked here, read below
         key = await store.save(photo)
-        recognition = await services.pool.recognize(photo)
+        recognition = await services.pool.recognize(loaded)
     except PhotoError as exc:
         raise Refused(422, "bad_photo", "Фото не прочитать: {reason}", reason=str(exc)) from exc
     except OSError as exc:
@@ -160,7 +160,7 @@ def _may_change(user: User, scan: scans.Scan) -> None:
         )
 
 
-async def _not_in_onec(services: Services, tx_or_db, scan_id: int) -> None:
+async def _not_in_onec(tx_or_db, scan_id: int) -> None:
     state = await outbox_rows.state(tx_or_db, scan_id)
     if state == outbox_rows.SENT:
         raise Refused(409, "in_onec", "Подтверждение уже передано в 1С — исправьте запись в 1С.")
@@ -185,7 +185,7 @@ async def confirm(
     if len(article) > MAX_ARTICLE or len(serial) > MAX_SERIAL:
         raise Refused(400, "too_long", "Артикул длиннее {a} или номер длиннее {s} знаков.", a=MAX_ARTICLE, s=MAX_SERIAL)
     _may_change(user, scan)
-    await _not_in_onec(services, services.db, scan.id)
+    await _not_in_onec(services.db, scan.id)
     catalog = services.pool.catalog
     entry = catalog.entry_for(article)
     if entry is not None:
@@ -205,7 +205,7 @@ async def confirm(
         current = await scans.find_scan(tx, scan.id)  # as it is now, not as the page saw it
         assert current is not None
         _may_change(user, current)
-        await _not_in_onec(services, tx, scan.id)
+        await _not_in_onec(tx, scan.id)
         confirmed = await scans.confirm(tx, scan.id, user.name, article, serial, order, not listed)
         if services.onec is not None:
             await outbox.enqueue(tx, confirmed, photo_link(services, scan.id))
@@ -224,7 +224,7 @@ async def undo(services: Services, user: User, scan: scans.Scan) -> scans.Scan:
         if current.confirmed_at is None:
             return current  # undone meanwhile (another tab)
         _may_change(user, current)
-        await _not_in_onec(services, tx, scan.id)
+        await _not_in_onec(tx, scan.id)
         await outbox_rows.withdraw(tx, scan.id)
         change = await visual_memory.forget(tx, scan.id)
         undone = await scans.undo_confirmation(tx, current)

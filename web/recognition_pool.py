@@ -18,7 +18,7 @@ from inference.embedder import Embedder, RecentEmbeddings
 from inference.fusion import fuse
 from inference.memory import Neighbour, VisualMemory
 from inference.ocr import OcrEngine
-from inference.photo import load_photo, thumbnail_jpeg
+from inference.photo import Photo, load_photo, thumbnail_jpeg
 from inference.pipeline import Recognition, Recognizer
 
 
@@ -70,7 +70,7 @@ class RecognitionPool:
     def embedder(self) -> Embedder | None:
         return self.recognizer.embedder
 
-    async def recognize(self, photo: bytes) -> Recognition:
+    async def recognize(self, photo: bytes | Photo) -> Recognition:
         return await self._run(self.recognizer.recognize, photo)
 
     async def embed(self, photo: bytes) -> tuple[np.ndarray, bytes]:
