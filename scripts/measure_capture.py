@@ -78,41 +78,33 @@ async def seed(data_dir: Path) -> None:
     await db.close()
 
 
-def confirm_clear(page: Page, photo: Path) -> dict:
+def one_part(page: Page, photo: Path, decide, status: str) -> dict:
+    """Photo, the person's ``decide(hand)`` on the card, wait for ``status``, back to the camera: what it cost."""
     hand = Hand(page)
     start = time.monotonic()
     hand.photo(photo)
     page.locator("#result .card").wait_for(timeout=60_000)
-    hand.tap(page.locator("#result [data-confirm]"))
-    page.locator("#result [data-status]", has_text="подтверждено").wait_for(timeout=30_000)
+    decide(hand)
+    page.locator("#result [data-status]", has_text=status).wait_for(timeout=30_000)
     ready_for_next(page, hand)
-    return {
-        "taps": hand.taps,
-        "keys": hand.keys,
-        "scrolls": hand.scrolls,
-        "seconds": round(time.monotonic() - start, 1),
-    }
+    seconds = round(time.monotonic() - start, 1)
+    return {"taps": hand.taps, "keys": hand.keys, "scrolls": hand.scrolls, "seconds": seconds}
+
+
+def confirm_clear(page: Page, photo: Path) -> dict:
+    return one_part(page, photo, lambda hand: hand.tap(page.locator("#result [data-confirm]")), "подтверждено")
 
 
 def give_serial(page: Page, photo: Path, serial: str) -> dict:
-    hand = Hand(page)
-    start = time.monotonic()
-    hand.photo(photo)
-    page.locator("#result .card").wait_for(timeout=60_000)
-    choice = page.locator(f'#result [data-serial-choice="{serial}"]')
-    if choice.count():
-        hand.tap(choice)
-    else:
-        hand.type(page.locator("#result form.manual input[name=serial]"), serial)
-        hand.tap(page.locator("#result form.manual button[type=submit]"))
-    page.locator("#result [data-status]", has_text="исправлено").wait_for(timeout=30_000)
-    ready_for_next(page, hand)
-    return {
-        "taps": hand.taps,
-        "keys": hand.keys,
-        "scrolls": hand.scrolls,
-        "seconds": round(time.monotonic() - start, 1),
-    }
+    def decide(hand: Hand) -> None:
+        choice = page.locator(f'#result [data-serial-choice="{serial}"]')
+        if choice.count():
+            hand.tap(choice)
+        else:
+            hand.type(page.locator("#result form.manual input[name=serial]"), serial)
+            hand.tap(page.locator("#result form.manual button[type=submit]"))
+
+    return one_part(page, photo, decide, "исправлено")
 
 
 def ready_for_next(page: Page, hand: Hand) -> None:
