@@ -40,16 +40,13 @@ def create_app(config: Config, engine=None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        from inference.ocr import RapidOcrEngine
-
         db = await Database.open(config.database)
         rows = await db.catalog_rows()
-        ocr = engine or RapidOcrEngine()
+        backend = config.inference_backend()
+        ocr = engine or backend.ocr_engine()
         embedder = memory = None
         if config.visual_memory:
-            from inference.embedder import DinoV2Embedder
-
-            embedder = DinoV2Embedder()
+            embedder = backend.embedder()
             memory = await visual_memory.load(db, embedder)
         pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder)
         onec_config = OnecConfig.load(config.data_dir)

@@ -18,19 +18,25 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 log = logging.getLogger("markscan")
 
 
+def _backend(args: argparse.Namespace):
+    """The models' runtime: ``--backend``, else $MARKSCAN_BACKEND (with $MARKSCAN_DEVICE, $MARKSCAN_PRECISION)."""
+    from inference.backends import Backend
+
+    return Backend.from_env(name=getattr(args, "backend", None))
+
+
 def _recognizer(args: argparse.Namespace):
     """A recognizer for the CLI: the catalog it names, and the app's visual memory with ``--memory``."""
     from inference.catalog import CatalogIndex
-    from inference.ocr import RapidOcrEngine
     from inference.pipeline import Recognizer
 
     rows = load_catalog_rows(args.catalog, args.data)
-    recognizer = Recognizer(RapidOcrEngine(), CatalogIndex(rows))
+    backend = _backend(args)
+    recognizer = Recognizer(backend.ocr_engine(), CatalogIndex(rows))
     if getattr(args, "app_memory", False):
-        from inference.embedder import DinoV2Embedder
         from web import visual_memory
 
-        recognizer.embedder = DinoV2Embedder()
+        recognizer.embedder = backend.embedder()
         recognizer.memory = _with_database(args.data, lambda db: visual_memory.load(db, recognizer.embedder))
     return recognizer
 
@@ -137,10 +143,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 2
     recognizer = _recognizer(args)
     if args.memory == "leave-one-out":
-        recognizer.embedder, recognizer.memory = _labelled_memory(directory, labels)
+        recognizer.embedder, recognizer.memory = _labelled_memory(directory, labels, _backend(args))
     elif args.memory == "other-side":
         others = [label for label, inside in zip(every, on_side, strict=True) if not inside]
-        recognizer.embedder, recognizer.memory = _labelled_memory(directory, others)
+        recognizer.embedder, recognizer.memory = _labelled_memory(directory, others, _backend(args))
     scores, plain_scores, latencies, memory_times, photos = [], [], [], [], []
     memory_changed = 0
     readings_by_marking: dict[str, list[dict]] = defaultdict(list)
@@ -254,13 +260,12 @@ def _trust(right: list[bool], sure: list[bool], probabilities: list[float]) -> d
     }
 
 
-def _labelled_memory(directory: Path, labels: list[dict]):
+def _labelled_memory(directory: Path, labels: list[dict], backend):
     """The embedder and a visual memory of every labelled photo in ``directory``."""
-    from inference.embedder import DinoV2Embedder
     from inference.memory import VisualMemory
     from inference.photo import PhotoError, load_photo
 
-    embedder = DinoV2Embedder()
+    embedder = backend.embedder()
     memory = VisualMemory(embedder.dimension)
     for number, label in enumerate(labels):
         article, _, serial = label["label_text"].partition(" ")
@@ -344,7 +349,6 @@ def seed_demo(data_dir: Path) -> str:
 
 
 def cmd_memory_add(args: argparse.Namespace) -> int:
-    from inference.embedder import DinoV2Embedder
     from web import visual_memory
     from web.config import Config
 
@@ -352,7 +356,7 @@ def cmd_memory_add(args: argparse.Namespace) -> int:
     if not (directory / "labels.csv").is_file() or not (directory / "images").is_dir():
         print(f"{directory}: expected images/ and labels.csv (image_file, label_text)", file=sys.stderr)
         return 2
-    embedder = DinoV2Embedder()
+    embedder = _backend(args).embedder()
     photos = Config.from_env(data_dir=Path(args.data)).photos()
 
     async def seed(db):
@@ -469,7 +473,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.app import create_app
     from web.config import Config, ConfigError
 
-    config = Config.from_env(data_dir=Path(args.data) if args.data else None, workers=args.workers)
+    config = Config.from_env(
+        data_dir=Path(args.data) if args.data else None, workers=args.workers, backend=args.backend
+    )
     if args.demo:
         print(seed_demo(config.data_dir), flush=True)
         print(demo_login(config.data_dir), flush=True)
@@ -541,9 +547,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="WARNING")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def with_backend(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--backend",
+            choices=["onnx", "torch"],
+            help="what runs the models (default: $MARKSCAN_BACKEND or onnx; torch reads $MARKSCAN_DEVICE)",
+        )
+
     def with_catalog(p: argparse.ArgumentParser) -> None:
         p.add_argument("--catalog", help="orders .xlsx or markscan database (default: the app's database)")
         p.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the app's data folder")
+        with_backend(p)
 
     p = sub.add_parser("recognize", help="read photos, print JSON")
     p.add_argument("photos", nargs="+")
@@ -587,6 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help=f"holds the database and the photos (default: $MARKSCAN_DATA or {DEFAULT_DATA_DIR})")
     p.add_argument("--workers", type=int, help="recognition threads (default: $MARKSCAN_WORKERS or CPU cores)")
     p.add_argument("--demo", action="store_true", help="seed a demo catalog and photos if the database is empty")
+    with_backend(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("user", help="people who may sign in")
@@ -646,6 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = memory.add_parser("add", help="remember the photos of a labelled folder (images/ + labels.csv)")
     p.add_argument("directory")
     p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    with_backend(p)
     p.set_defaults(func=cmd_memory_add)
     p = memory.add_parser("stats", help="what the visual memory holds")
     p.add_argument("--json", action="store_true")
@@ -657,7 +673,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    return args.func(args)
+    from inference.backends import BackendError
+
+    try:
+        return args.func(args)
+    except BackendError as exc:
+        print(f"markscan: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

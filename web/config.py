@@ -48,6 +48,18 @@ class Config:
     database_url: str = ""  # postgresql://USER@HOST:PORT/DB; "": the SQLite file DATA/markscan.db
     photo_store: str = ""  # s3://BUCKET/PREFIX for an S3-compatible store; "": the folder DATA/photos
     s3_endpoint: str = ""  # the S3 server's URL when it is not AWS (SeaweedFS, MinIO)
+    backend: str = "onnx"  # what runs the models: onnx (onnxruntime) or torch (inference.backends)
+    device: str = "cpu"  # cpu or cuda (torch only)
+    precision: str = "fp32"  # fp32 or fp16 on cuda
+
+    def inference_backend(self):
+        """The runtime for the models these settings name (``inference.backends.Backend``)."""
+        from inference.backends import Backend, BackendError
+
+        try:
+            return Backend(self.backend, self.device, self.precision)
+        except BackendError as exc:
+            raise ConfigError(str(exc)) from exc
 
     @property
     def database(self) -> str | Path:
@@ -83,6 +95,12 @@ class Config:
     def check(self) -> None:
         """Settings that cannot work, refused at start-up with what to do (ConfigError)."""
         self.photos()
+        from inference.backends import BackendError
+
+        try:
+            self.inference_backend().check()
+        except BackendError as exc:
+            raise ConfigError(str(exc)) from exc
         if self.timezone:
             try:
                 ZoneInfo(self.timezone)
@@ -107,6 +125,9 @@ class Config:
             "database_url": env.get("MARKSCAN_DATABASE_URL", ""),
             "photo_store": env.get("MARKSCAN_PHOTO_STORE", ""),
             "s3_endpoint": env.get("MARKSCAN_S3_ENDPOINT", ""),
+            "backend": env.get("MARKSCAN_BACKEND", "onnx"),
+            "device": env.get("MARKSCAN_DEVICE", "cpu"),
+            "precision": env.get("MARKSCAN_PRECISION", "fp32"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
