@@ -6,6 +6,8 @@ COPY web web
 COPY templates templates
 COPY static static
 COPY sw sw
-RUN pip install --no-cache-dir -e .
+# EXTRAS="[gpu]" adds torch for the GPU profile (docker-compose.yml)
+ARG EXTRAS=""
+RUN pip install --no-cache-dir -e ".${EXTRAS}"
 EXPOSE 8000
 CMD ["markscan", "serve", "--host", "0.0.0.0", "--port", "8000", "--data", "/data"]

@@ -47,3 +47,21 @@ def test_the_scaled_profile_runs_replicas_on_postgres_and_an_s3_store_behind_cad
     caddyfile = (ROOT / "Caddyfile.scaled").read_text()
     assert "dynamic a markscan-replica 8000" in caddyfile and "health_uri /healthz" in caddyfile
     assert "./Caddyfile.scaled:/etc/caddy/Caddyfile:ro" in services["caddy-scaled"]["volumes"]
+
+
+def test_the_gpu_profile_runs_the_torch_backend_on_one_gpu_behind_the_same_caddy():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    gpu = {name for name, service in services.items() if "gpu" in service.get("profiles", [])}
+    assert gpu == {"markscan-gpu"}
+    service = services["markscan-gpu"]
+    assert service["build"]["args"]["EXTRAS"] == "[gpu]"
+    env = service["environment"]
+    assert env["MARKSCAN_BACKEND"] == "torch" and env["MARKSCAN_DEVICE"] == "cuda"
+    assert int(env["MARKSCAN_WORKERS"]) >= 8  # concurrent photos are what the GPU batches
+    (device,) = service["deploy"]["resources"]["reservations"]["devices"]
+    assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
+    assert "markscan-data:/data" in service["volumes"]
+    assert services["caddy"]["environment"]["MARKSCAN_UPSTREAM"] == "${MARKSCAN_UPSTREAM:-markscan:8000}"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ARG EXTRAS=""' in dockerfile and 'pip install --no-cache-dir -e ".${EXTRAS}"' in dockerfile
