@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,32 @@ def test_recognize_prints_json(photo_dir, orders_xlsx):
     data = json.loads(result.stdout)
     truth = (photo_dir / "labels.csv").read_text(encoding="utf-8").splitlines()[1].rsplit(",", 1)[1]
     assert data["marking"] == truth
+
+
+def test_recognize_with_the_torch_backend_reads_what_the_default_reads(photo_dir, orders_xlsx):
+    pytest.importorskip("torch", reason="torch is not installed (pip install -e '.[gpu]')")
+    photo = str(photo_dir / "images" / "0.jpg")
+    by_torch = markscan("recognize", photo, "--catalog", str(orders_xlsx), "--backend", "torch")
+    assert by_torch.returncode == 0, by_torch.stderr
+    by_default = markscan("recognize", photo, "--catalog", str(orders_xlsx))
+    assert json.loads(by_torch.stdout)["marking"] == json.loads(by_default.stdout)["marking"]
+
+
+def test_a_gpu_that_is_not_there_is_refused_clearly(photo_dir, orders_xlsx):
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install -e '.[gpu]')")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU: the refusal cannot happen here")
+    photo = str(photo_dir / "images" / "0.jpg")
+    done = subprocess.run(
+        [*MARKSCAN, "recognize", photo, "--catalog", str(orders_xlsx), "--backend", "torch"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "MARKSCAN_DEVICE": "cuda"},
+    )
+    assert done.returncode == 2
+    assert "MARKSCAN_DEVICE=cuda, but torch sees no CUDA GPU" in done.stderr
 
 
 def test_recognize_a_broken_photo_fails_clearly(photo_dir, orders_xlsx):

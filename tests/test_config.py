@@ -57,6 +57,26 @@ def test_an_unknown_time_zone_is_refused_at_start_up(tmp_path):
     Config(data_dir=tmp_path, timezone="Europe/Moscow").check()
 
 
+def test_a_backend_that_cannot_run_is_refused_at_start_up(tmp_path):
+    with pytest.raises(ConfigError, match="one of onnx, torch"):
+        Config(data_dir=tmp_path, backend="tensorrt").check()
+    with pytest.raises(ConfigError, match="MARKSCAN_BACKEND=torch with MARKSCAN_DEVICE=cuda"):
+        Config(data_dir=tmp_path, device="cuda").check()
+    Config(data_dir=tmp_path).check()
+
+
+def test_serve_refuses_an_unknown_backend_with_what_to_do(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "web.cli", "serve", "--data", str(tmp_path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MARKSCAN_BACKEND": "tensorrt"},
+    )
+    assert done.returncode == 2
+    assert "MARKSCAN_BACKEND='tensorrt': use one of onnx, torch" in done.stderr
+
+
 def test_times_are_shown_on_the_plants_clock():
     from web.pages import local_time
 
