@@ -548,9 +548,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_backend(p: argparse.ArgumentParser) -> None:
+        from inference.backends import BACKENDS
+
         p.add_argument(
             "--backend",
-            choices=["onnx", "torch"],
+            choices=BACKENDS,
             help="what runs the models (default: $MARKSCAN_BACKEND or onnx; torch reads $MARKSCAN_DEVICE)",
         )
 
