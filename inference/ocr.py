@@ -47,6 +47,8 @@ class RapidOcrEngine:
             "Det.limit_type": "max",
             "Det.limit_side_len": det_side,
             "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
+            # onnxruntime's memory arena: buffers kept between runs (detection 8% faster on 2 cores)
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
         }
         engine = RapidOCR(params=params)
         # rapidocr builds its stages lazily; build them now, once per process.
