@@ -205,3 +205,41 @@ def _crop(image: np.ndarray, box: np.ndarray) -> np.ndarray:
     target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
     matrix = cv2.getPerspectiveTransform(box.astype(np.float32), target)
     return cv2.warpPerspective(image, matrix, (max(width, 1), max(height, 1)), borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_the_server_on_the_torch_backend_gives_each_concurrent_photo_its_own_reading(tmp_path, torch_engine, rows):
+    """Five uploads at once through the app's pool: four markings read as their own, a broken one refused."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import make_client
+
+    from web.demo import render_marking
+    from web.storage import users
+    from web.storage.database import Database
+
+    async def seed() -> str:
+        db = await Database.open(tmp_path / "markscan.db")
+        await db.replace_catalog(rows)
+        await users.add_user(db, "anna", "ledokol-2024", "admin")
+        token = await users.create_token(db, "anna")
+        await db.close()
+        return token
+
+    token = asyncio.run(seed())
+    targets = [r for r in rows if r.serial and r.article.split()[0].count("-") == 2][:4]
+    markings = [f"{r.article.split()[0]} {r.serial}" for r in targets]
+    uploads = [render_marking(m, seed=11 + i).jpeg for i, m in enumerate(markings)] + [b"\xff\xd8\xff\xe0 broken"]
+    with make_client(tmp_path, torch_engine, backend="torch", workers=4, queue_limit=8, database_url="") as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+
+        def upload(i: int):
+            files = {"photo": ("p.jpg", uploads[i], "image/jpeg")}
+            return client.post("/api/scans", files=files, data={"idempotency_key": f"torch-concurrent-{i:04d}"})
+
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            responses = list(pool.map(upload, range(5)))
+    for marking, response in zip(markings, responses, strict=False):
+        assert response.status_code == 201, response.text
+        assert response.json()["marking"] == marking
+    assert responses[4].status_code == 422 and responses[4].json()["code"] == "bad_photo"
