@@ -69,7 +69,8 @@ class Backend:
             raise BackendError("MARKSCAN_DEVICE=cuda, but torch sees no CUDA GPU")
 
     def ocr_engine(self):
-        """The OCR engine on this backend (``inference.ocr.OcrEngine``)."""
+        """The OCR engine on this backend (``inference.ocr.OcrEngine``); BackendError if it cannot run here."""
+        self.check()
         if self.name == "torch":
             from inference.torch_ocr import TorchOcrEngine
 
@@ -80,6 +81,7 @@ class Backend:
 
     def embedder(self):
         """The picture embedder on this backend (``inference.embedder.DinoV2Embedder``)."""
+        self.check()
         from inference.embedder import DinoV2Embedder
 
         return DinoV2Embedder(self)

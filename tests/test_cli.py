@@ -111,6 +111,22 @@ def test_a_gpu_that_is_not_there_is_refused_clearly(photo_dir, orders_xlsx):
     assert "MARKSCAN_DEVICE=cuda, but torch sees no CUDA GPU" in done.stderr
 
 
+def test_the_torch_backend_without_torch_is_refused_with_what_to_install(photo_dir, orders_xlsx, tmp_path):
+    (tmp_path / "torch.py").write_text('raise ModuleNotFoundError("No module named torch", name="torch")\n')
+    photo = str(photo_dir / "images" / "0.jpg")
+    done = subprocess.run(
+        [*MARKSCAN, "recognize", photo, "--catalog", str(orders_xlsx), "--backend", "torch"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},  # this machine's torch hidden
+    )
+    assert done.returncode == 2
+    assert "MARKSCAN_BACKEND=torch needs torch: pip install -e '.[gpu]'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_recognize_a_broken_photo_fails_clearly(photo_dir, orders_xlsx):
     result = markscan("recognize", str(photo_dir / "images" / "broken.jpg"), "--catalog", str(orders_xlsx))
     assert result.returncode != 0
