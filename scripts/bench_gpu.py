@@ -94,7 +94,7 @@ def _measure(backend: Backend, index: CatalogIndex, photos: list[tuple[bytes, st
         seconds, exact, _, results = read_all(recognizer, photos, in_flight)
         figures[f"photos_per_s_at_{in_flight}"] = round(len(photos) / seconds, 1)
         figures[f"exact_at_{in_flight}"] = exact
-    figures[f"mean_stage_s_at_{in_flight}"] = mean_stages(results)
+    figures[f"mean_stage_s_at_{CONCURRENCY[-1]}"] = mean_stages(results)  # the last pass, the most in flight
     if cuda:
         import torch
 

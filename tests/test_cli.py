@@ -17,8 +17,10 @@ MARKSCAN = [sys.executable, "-m", "web.cli"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def markscan(*args, cwd=ROOT):
-    return subprocess.run([*MARKSCAN, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+def markscan(*args, cwd=ROOT, env=None):
+    """Run ``markscan ARGS``; ``env`` adds to this process's environment."""
+    environment = {**os.environ, **env} if env else None
+    return subprocess.run([*MARKSCAN, *args], capture_output=True, text=True, cwd=cwd, timeout=600, env=environment)
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +101,8 @@ def test_a_gpu_that_is_not_there_is_refused_clearly(photo_dir, orders_xlsx):
     if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU: the refusal cannot happen here")
     photo = str(photo_dir / "images" / "0.jpg")
-    done = subprocess.run(
-        [*MARKSCAN, "recognize", photo, "--catalog", str(orders_xlsx), "--backend", "torch"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        env={**os.environ, "MARKSCAN_DEVICE": "cuda"},
+    done = markscan(
+        "recognize", photo, "--catalog", str(orders_xlsx), "--backend", "torch", env={"MARKSCAN_DEVICE": "cuda"}
     )
     assert done.returncode == 2
     assert "MARKSCAN_DEVICE=cuda, but torch sees no CUDA GPU" in done.stderr
@@ -114,14 +111,8 @@ def test_a_gpu_that_is_not_there_is_refused_clearly(photo_dir, orders_xlsx):
 def test_the_torch_backend_without_torch_is_refused_with_what_to_install(photo_dir, orders_xlsx, tmp_path):
     (tmp_path / "torch.py").write_text('raise ModuleNotFoundError("No module named torch", name="torch")\n')
     photo = str(photo_dir / "images" / "0.jpg")
-    done = subprocess.run(
-        [*MARKSCAN, "recognize", photo, "--catalog", str(orders_xlsx), "--backend", "torch"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},  # this machine's torch hidden
-    )
+    hidden = {"PYTHONPATH": str(tmp_path)}  # this machine's torch hidden
+    done = markscan("recognize", photo, "--catalog", str(orders_xlsx), "--backend", "torch", env=hidden)
     assert done.returncode == 2
     assert "MARKSCAN_BACKEND=torch needs torch: pip install -e '.[gpu]'" in done.stderr
     assert "Traceback" not in done.stderr
