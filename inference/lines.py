@@ -29,6 +29,7 @@ class TextLine:
     variant_quad: np.ndarray | None = None  # the box in the variant's own pixels
     char_scores: tuple[float, ...] = ()  # the recognizer's probability for each character
     searched: bool = False  # read by the second search round the article, not boxed by the detector
+    char_positions: tuple[float, ...] = ()  # where each character but spaces was read, as a share of the crop's width
     # Derived from ``quad`` once: matching compares lines many times.
     box: tuple[float, float, float, float] = field(init=False)
     centre: tuple[float, float] = field(init=False)

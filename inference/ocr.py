@@ -24,6 +24,16 @@ class RecognizedText:
     text: str
     score: float  # the mean of the character scores
     char_scores: tuple[float, ...] = ()  # the recognizer's probability for each character
+    char_positions: tuple[float, ...] = ()  # where each character but spaces was read, as a share of the crop's width
+
+
+def recognized(text: str, score: float, words) -> RecognizedText:
+    """rapidocr's reading of one crop (text, mean score, its per-character ``WordInfo``) as a ``RecognizedText``."""
+    confs = tuple(float(c) for c in getattr(words, "confs", ()) or ())
+    columns = [c for word in getattr(words, "word_cols", ()) or () for c in word]
+    width = float(getattr(words, "line_txt_len", 0.0) or 0.0)  # the crop's width in recognizer steps
+    positions = tuple(c / width for c in columns) if width > 0 else ()
+    return RecognizedText(text, float(score), confs, positions)
 
 
 class OcrEngine(Protocol):
@@ -70,6 +80,6 @@ class RapidOcrEngine:
             return []
         result = self._rec(TextRecInput(img=crops, return_word_box=True))
         return [
-            RecognizedText(text, float(score), tuple(float(c) for c in getattr(words, "confs", ()) or ()))
+            recognized(text, score, words)
             for text, score, words in zip(result.txts, result.scores, result.word_results, strict=True)
         ]

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from inference.backends import Backend
-from inference.ocr import Quad, RecognizedText
+from inference.ocr import Quad, RecognizedText, recognized
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,5 @@ class TorchOcrEngine:
                 best[:, 0].astype(np.int64), best[:, 1], True, [ratio], width / REC_HEIGHT, remove_duplicate=True
             )
             text, score = lines[0]
-            confs = getattr(words[0], "confs", ()) or ()
-            results.append(RecognizedText(text, float(score), tuple(float(c) for c in confs)))
+            results.append(recognized(text, score, words[0]))
         return results

@@ -82,7 +82,7 @@ def test_the_torch_engine_reads_a_rendered_marking_as_the_default_engine_does(to
 
 @needs_real_data
 def test_on_real_photos_the_torch_engine_finds_and_reads_the_same_lines(torch_engine, ocr_engine):
-    """Same boxes within 2 px, same text, character scores within 0.01, on a handful of real photos."""
+    """Same boxes within 2 px, same text and character places, scores within 0.01, on a handful of real photos."""
     from inference.photo import load_photo
 
     with open(REAL_PHOTOS / "labels.csv", newline="", encoding="utf-8") as f:
@@ -98,6 +98,8 @@ def test_on_real_photos_the_torch_engine_finds_and_reads_the_same_lines(torch_en
         for got, expected in zip(torch_engine.recognize(crops), ocr_engine.recognize(crops), strict=True):
             assert got.text == expected.text, name
             assert abs(got.score - expected.score) <= 0.01, name
+            assert got.char_positions == expected.char_positions, name  # where each character was read
+            assert len(got.char_positions) == len(got.text.replace(" ", "")), name
             compared += 1
     assert compared >= 10
 
