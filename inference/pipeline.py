@@ -27,6 +27,7 @@ from inference.photo import Photo, load_photo
 from inference.reading import NOT_IN_CATALOG, UNREADABLE, Candidate, read_marking
 from inference.scoring import YoloBox
 from inference.settings import THRESHOLDS
+from inference.tails import best_tail, closed_up
 from inference.variants import Variant, contrast, fit_ring, identity, turned, unwrapped
 
 # A variant maker sees the working photo and the lines read so far.
@@ -247,6 +248,11 @@ class Recognizer:
             history.append(candidates[0].marking if candidates else "")
             if _settled(candidates, history):
                 break
+        # An article read without a serial: a serial stamped past a gap may have been dropped.
+        tails = self._read_tails(candidates, lines, variants, timings)
+        if tails:
+            lines += tails
+            candidates = self._match(lines, timings)
         neighbours, changed, ocr_candidates = [], False, None
         # The memory is asked only about a photo the OCR read something on, and read unclearly.
         asked = bool(lines) and not _clear(candidates)
@@ -295,6 +301,46 @@ class Recognizer:
         readings = [(q, text, article_line.variant) for q, text in zip(quads, texts, strict=True)]
         return _lines(variant, readings, searched=True)
 
+    def _read_tails(
+        self,
+        candidates: list[Candidate],
+        lines: list[TextLine],
+        variants: dict[str, Variant],
+        timings: dict[str, float],
+    ) -> list[TextLine]:
+        """Digits past a gap at the end of the article's line or a line stamped beside it (``inference.tails``)."""
+        article_line = _article_line(candidates)
+        if article_line is None or candidates[0].serial:
+            return []
+        view = view_of(article_line)
+        variant = variants[view]
+        block = [
+            ln
+            for ln in marking_block([article_line], lines)
+            if view_of(ln) == view and ln.variant_quad is not None and ln.char_positions and not ln.searched
+        ]
+        with timed(timings, "tails"):
+            pieces = []  # (line, where the rest begins, gap-closed crop)
+            for line in block:
+                crop = crop_line(variant.image, line.variant_quad)
+                turned = line.variant.endswith(TURNED_180)
+                as_read = half_turned(crop) if turned else crop
+                pieces += [(line, start, c) for start, c in closed_up(as_read, line.char_positions)]
+            readings = self.engine.recognize([c for _, _, c in pieces])
+        found = []
+        for line in block:
+            own = [(start, r) for (ln, start, _), r in zip(pieces, readings, strict=True) if ln is line]
+            tail = best_tail(line.text, own)
+            if tail is None:
+                continue
+            turned = line.variant.endswith(TURNED_180)
+            start, end = (0.0, 1.0 - tail.start) if turned else (tail.start, 1.0)
+            quad = part_of_quad(line.variant_quad, start, end)
+            on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
+            scores = (tail.score,) * len(tail.digits)
+            found.append(TextLine(tail.digits, tail.score, on_photo, line.variant, (), quad, scores, searched=True))
+        return found
+
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
         with timed(timings, "detect"):
             quads = self.engine.detect(variant.image)
@@ -334,7 +380,8 @@ def _lines(
     for quad, text, name in readings:
         if text.score >= THRESHOLDS.min_line_score and text.text.strip():
             on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
-            lines.append(TextLine(text.text.strip(), text.score, on_photo, name, (), quad, text.char_scores, searched))
+            chars = text.char_scores, searched, text.char_positions
+            lines.append(TextLine(text.text.strip(), text.score, on_photo, name, (), quad, *chars))
     return lines
 
 
@@ -360,15 +407,31 @@ def neighbour_quads(quad: np.ndarray) -> list[np.ndarray]:
     ]
 
 
+def _crop_size(quad: np.ndarray) -> tuple[int, int]:
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    return max(width, 1), max(height, 1)
+
+
+def _laid_down(width: int, height: int) -> bool:
+    return height >= 1.5 * width  # a tall crop is vertical text
+
+
 def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """The quad's pixels straightened; tall crops (vertical text) laid down."""
     quad = quad.astype(np.float32)
-    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
-    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
-    width, height = max(width, 1), max(height, 1)
+    width, height = _crop_size(quad)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(quad, target)
     crop = cv2.warpPerspective(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
-    if height >= 1.5 * width:
+    if _laid_down(width, height):
         crop = np.rot90(crop)
     return np.ascontiguousarray(crop)
+
+
+def part_of_quad(quad: np.ndarray, start: float, end: float) -> np.ndarray:
+    """The part of ``quad`` between two shares of the width of its ``crop_line`` crop."""
+    a, b, c, d = quad.astype(np.float32)
+    if _laid_down(*_crop_size(quad)):  # rot90: the crop's width runs from edge a-b to edge d-c
+        return np.array([b + (c - b) * start, b + (c - b) * end, a + (d - a) * end, a + (d - a) * start])
+    return np.array([a + (b - a) * start, a + (b - a) * end, d + (c - d) * end, d + (c - d) * start])

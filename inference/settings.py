@@ -19,6 +19,7 @@ class Thresholds:
     sure_line_score: float = 0.9  # a crop read this well is the right way up: not also read turned half round
     sure_serial_support: float = 0.8  # a serial the table does not list is taken once readings agree this much
     settled_after: int = 3  # views in a row that changed nothing before the search stops
+    tail_min_score: float = 0.8  # digits read past a gap at a line's end (tails.py) count from this probability
 
     # Articles (reading.py, catalog.py)
     article_min_similarity: float = 0.72  # below this OCR-aware similarity a reading is no catalog article
