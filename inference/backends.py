@@ -1,4 +1,5 @@
-"""Which runtime runs the models: onnxruntime (the default) or torch, on the CPU or a CUDA GPU.
+"""Which runtime runs the models: the CPU runtimes (the default: OpenVINO detects, onnxruntime
+recognizes and embeds) or torch, on the CPU or a CUDA GPU.
 
 ``Backend.from_env()`` reads ``MARKSCAN_BACKEND`` (``onnx`` | ``torch``),
 ``MARKSCAN_DEVICE`` (``cpu`` | ``cuda``) and ``MARKSCAN_PRECISION``
@@ -54,7 +55,7 @@ class Backend:
 
     def describe(self) -> str:
         if self.name == "onnx":
-            return "onnxruntime, CPU"
+            return "OpenVINO and onnxruntime, CPU"
         return f"torch, {self.device.upper()}" + (", fp16" if self.half else "")
 
     def check(self) -> None:

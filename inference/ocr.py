@@ -9,6 +9,7 @@ onnxruntime; ``inference.torch_ocr`` runs the same files by torch on a GPU
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,8 +47,35 @@ class OcrEngine(Protocol):
     def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]: ...
 
 
+class OpenVinoSession:
+    """An ONNX file compiled by OpenVINO for the CPU at full precision, callable as rapidocr's sessions are.
+
+    The detector's outputs match onnxruntime's (within 1e-5) and it runs about three
+    times faster here (README). One inference request per thread: requests are not
+    thread-safe, the compiled model is.
+    """
+
+    def __init__(self, path: str, threads: int = 0):
+        import openvino
+
+        config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}  # f32: no bf16 on AMX CPUs
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = threads
+        self.path = path
+        self._model = openvino.Core().compile_model(path, "CPU", config)
+        self._output = self._model.output(0)
+        self._requests = threading.local()
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self._model.create_infer_request()
+        return request.infer({0: inputs})[self._output].copy()
+
+
 class RapidOcrEngine:
-    """PP-OCRv6 detector and recognizer from the ``rapidocr`` wheel, run by onnxruntime on the CPU."""
+    """PP-OCRv6 detector and recognizer from the ``rapidocr`` wheel, on the CPU: detection run by
+    OpenVINO, recognition (many small crops of varying width) by onnxruntime."""
 
     def __init__(self, det_side: int = 960, threads: int = 0):
         from rapidocr import RapidOCR
@@ -64,7 +92,8 @@ class RapidOcrEngine:
         # rapidocr builds its stages lazily; build them now, once per process.
         self._det = engine._load_det_model()
         self._rec = engine._load_rec_model()
-        self.name = "PP-OCRv6 (rapidocr, onnxruntime, CPU)"
+        self._det.session = OpenVinoSession(self._det.session.session._model_path, max(threads, 0))
+        self.name = "PP-OCRv6 (rapidocr; detection OpenVINO, recognition onnxruntime; CPU)"
         log.info("OCR engine ready: %s", self.name)
 
     def detect(self, image: np.ndarray) -> list[Quad]:
