@@ -3,7 +3,9 @@
 load photo -> for each variant in the plan: detect lines, recognize each crop
 upright and turned half round -> match the lines so far against the catalog and
 weigh the evidence -> stop as soon as the best reading is sure (or the catalog
-match is complete, or more views stop changing it). Every stage's time is recorded.
+match is complete, or more views stop changing it) -> an article without a serial:
+read again past the ends of its block's lines (``inference.tails``) -> the visual
+memory, for an unclear reading. Every stage's time is recorded.
 """
 
 from __future__ import annotations
@@ -267,6 +269,8 @@ class Recognizer:
         with timed(timings, "assess"):
             for ranked in (candidates, ocr_candidates or []):
                 assess(ranked, self.index, self.confidence)
+            if changed:  # the memory broke the OCR's tie: a person confirms what it chose
+                candidates[0].sure = False
         timings["total"] = time.perf_counter() - t0
         return Recognition(candidates, lines, photo, timings, tried, neighbours, changed, ocr_candidates)
 

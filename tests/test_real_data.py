@@ -60,6 +60,21 @@ def test_a_handful_of_real_photos_end_to_end(ocr_engine, real_rows):
     assert sum(s.char for s in scores) / len(scores) >= 0.85
 
 
+def _evaluate_with_memory(folder, chosen: list[dict]) -> dict:
+    """``markscan evaluate --memory leave-one-out --json`` on a folder of the ``chosen`` dev photos."""
+    (folder / "images").mkdir()
+    for label in chosen:
+        (folder / "images" / label["image_file"]).symlink_to(REAL_PHOTOS / "images" / label["image_file"])
+    with open(folder / "labels.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(chosen[0]))
+        writer.writeheader()
+        writer.writerows(chosen)
+    command = ["evaluate", str(folder), "--catalog", str(REAL_ORDERS), "--memory", "leave-one-out", "--json"]
+    result = subprocess.run([sys.executable, "-m", "web.cli", *command], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def test_memory_leave_one_out_on_a_few_real_photos(tmp_path):
     """The photos of the three most photographed articles: memory never lowers the score or exact match."""
     with open(REAL_PHOTOS / "labels.csv", encoding="utf-8") as f:
@@ -67,21 +82,23 @@ def test_memory_leave_one_out_on_a_few_real_photos(tmp_path):
     articles = Counter(label["label_text"].split()[0] for label in labels)
     frequent = {article for article, _ in articles.most_common(3)}
     chosen = [label for label in labels if label["label_text"].split()[0] in frequent][:18]
-    (tmp_path / "images").mkdir()
-    for label in chosen:
-        (tmp_path / "images" / label["image_file"]).symlink_to(REAL_PHOTOS / "images" / label["image_file"])
-    with open(tmp_path / "labels.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(chosen[0]))
-        writer.writeheader()
-        writer.writerows(chosen)
-    command = ["evaluate", str(tmp_path), "--catalog", str(REAL_ORDERS), "--memory", "leave-one-out", "--json"]
-    result = subprocess.run([sys.executable, "-m", "web.cli", *command], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    figures = json.loads(result.stdout)
+    figures = _evaluate_with_memory(tmp_path, chosen)
     assert figures["n"] == len(chosen)
     assert figures["score"] >= figures["without_memory"]["score"]
     assert figures["exact"] >= figures["without_memory"]["exact"]
     assert figures["memory_lowered"] == 0  # no answer the memory changed got worse
+
+
+def test_an_answer_the_memory_chose_over_the_ocr_is_never_sure(tmp_path):
+    """Near-twin articles (`АМ117.07.01.210` and `…211`): on one photo of `…211` the OCR is unsure,
+    and the memory of the `…210` photos tips it to `…210` with a listed serial. A person decides."""
+    with open(REAL_PHOTOS / "labels.csv", encoding="utf-8") as f:
+        labels = list(csv.DictReader(f))
+    twins = ("АМ117.07.01.210 ", "АМ117.07.01.211 ")
+    chosen = [label for label in labels if label["label_text"].startswith(twins)][:6]
+    figures = _evaluate_with_memory(tmp_path, chosen)
+    assert figures["memory_changed"] >= 1
+    assert figures["wrong_sure"] == 0
 
 
 def test_the_correction_field_suggests_real_articles_for_a_typed_prefix(real_rows):
