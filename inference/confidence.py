@@ -58,9 +58,16 @@ def corroborated(candidate: Candidate) -> bool:
 
     Only such a reading may be called sure: for anything else the catalog cannot catch a
     misread, e.g. a lone digit the detector missed next to an article that lists no serials.
+    Nor does a serial read only once the gap before it was closed up: where no serial was
+    read, a digit past a line's end that the table lists could as well be a scratch.
     """
+    past_gap = candidate.serial_line is not None and candidate.serial_line.past_gap
     return (
-        bool(candidate.rows) and candidate.article_similarity > 0 and bool(candidate.serial) and candidate.serial_listed
+        bool(candidate.rows)
+        and candidate.article_similarity > 0
+        and bool(candidate.serial)
+        and candidate.serial_listed
+        and not past_gap
     )
 
 

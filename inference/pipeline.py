@@ -342,7 +342,18 @@ class Recognizer:
             quad = part_of_quad(line.variant_quad, start, end)
             on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
             scores = (tail.score,) * len(tail.digits)
-            found.append(TextLine(tail.digits, tail.score, on_photo, line.variant, (), quad, scores, searched=True))
+            found.append(
+                TextLine(
+                    tail.digits,
+                    tail.score,
+                    on_photo,
+                    line.variant,
+                    variant_quad=quad,
+                    char_scores=scores,
+                    searched=True,
+                    past_gap=True,
+                )
+            )
         return found
 
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:

@@ -60,6 +60,18 @@ def test_what_the_catalog_cannot_corroborate_is_never_sure(lines):
     assert best.probability < MODEL.sure_from
 
 
+def test_a_listed_serial_read_only_past_a_gap_is_not_sure():
+    """A digit the second search read only once the gap before it was closed up (``inference.tails``)
+    corroborates nothing, however clear: where no serial was read, it could as well be a scratch."""
+    boxed = assessed([line("195-30-1285"), line("2661", 40)])[0]
+    tail = line("2661", 40)
+    tail.searched = tail.past_gap = True
+    past_gap = assessed([line("195-30-1285"), tail])[0]
+    assert past_gap.marking == boxed.marking == "195-30-1285 2661"
+    assert boxed.sure and corroborated(boxed)
+    assert not corroborated(past_gap) and not past_gap.sure
+
+
 def test_the_evidence_counts_catalog_neighbours():
     best = assessed([line("195-30-1285"), line("2669", 40)])[0]
     facts = evidence(best, [best], INDEX)
