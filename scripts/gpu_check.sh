@@ -11,6 +11,8 @@
 # `pack` brings the inference dependencies that image lacks, as Python 3.12 wheels, and the first
 # dev photos by file name that fit beside them in the 64 MiB a device run carries (66 of the 113),
 # with labels.csv and orders.xlsx. Both folders are git-ignored (.git/info/exclude).
+# The default CPU engine detects with OpenVINO, whose wheel (59 MB) does not fit beside them: there
+# the CPU row of a run without --gpu-only ends with its import error, the torch rows are unaffected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
