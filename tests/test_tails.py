@@ -62,8 +62,9 @@ def test_part_of_a_quad_follows_the_crop_it_was_read_from():
 def test_the_engine_says_where_it_read_each_character(ocr_engine):
     photo = render_marking("1391-30-1583 1574", seed=5)
     recognizer = Recognizer(ocr_engine, CatalogIndex([]))
-    line = max(recognizer.recognize(photo.jpeg).lines, key=lambda ln: len(ln.text))
-    crop = crop_line(recognizer.recognize(photo.jpeg).photo.image, line.quad)
+    result = recognizer.recognize(photo.jpeg)
+    line = max(result.lines, key=lambda ln: len(ln.text))
+    crop = crop_line(result.photo.image, line.quad)
     reading = ocr_engine.recognize([crop])[0]
     assert len(reading.char_positions) == len(reading.text.replace(" ", "")) >= 8
     assert list(reading.char_positions) == sorted(reading.char_positions)
