@@ -26,6 +26,7 @@ from inference.catalog import CatalogIndex
 from inference.lines import TextLine
 from inference.lookalikes import fold, skeleton
 from inference.reading import Candidate
+from inference.settings import THRESHOLDS
 
 MODEL_PATH = Path(__file__).with_name("confidence_model.json")
 
@@ -59,15 +60,19 @@ def corroborated(candidate: Candidate) -> bool:
     Only such a reading may be called sure: for anything else the catalog cannot catch a
     misread, e.g. a lone digit the detector missed next to an article that lists no serials.
     Nor does a serial read only once the gap before it was closed up: where no serial was
-    read, a digit past a line's end that the table lists could as well be a scratch.
+    read, a digit past a line's end that the table lists could as well be a scratch. Nor one
+    where another reading of the photo plausibly says another serial the table lists: the
+    table confirms both, so it cannot tell which was misread.
     """
     past_gap = candidate.serial_line is not None and candidate.serial_line.past_gap
+    rival = candidate.serial_rival >= THRESHOLDS.serial_min_plausibility
     return (
         bool(candidate.rows)
         and candidate.article_similarity > 0
         and bool(candidate.serial)
         and candidate.serial_listed
         and not past_gap
+        and not rival
     )
 
 

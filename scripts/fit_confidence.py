@@ -126,9 +126,9 @@ def report(name: str, p: np.ndarray, y: np.ndarray, corroborated: np.ndarray, su
 # that picks the row: a serial digit, or the article character where a catalog twin differs
 # ("deciding_char"). Its cross-validated log loss on the tune side, 0.210, ties the serial's digits
 # alone (0.206): the tune photos hold no twin misread to learn from, and the unseen photos do.
-# Adding "serial_rival" (another listed serial read elsewhere on the photo) lowers the loss to 0.170,
-# but on three photos with a rival, and moves "sure" down to probability 0.57 with the same photos
-# sure-but-wrong on both sides; it is left out until more photos show it. Weights on the rest of the
+# "serial_rival" (another listed serial read elsewhere on the photo) is no weight but a rule: such a
+# reading is not corroborated (``inference.confidence.corroborated``; every one on the dev photos was
+# wrong). Weights on the rest of the
 # article's evidence came out negative (too few article errors to learn from). For the other
 # readings no evidence beat their plain rate.
 CORROBORATED_FEATURES = ("deciding_char",)

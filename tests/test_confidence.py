@@ -72,6 +72,17 @@ def test_a_listed_serial_read_only_past_a_gap_is_not_sure():
     assert not corroborated(past_gap) and not past_gap.sure
 
 
+def test_two_views_that_read_two_listed_serials_are_not_sure():
+    """The table lists both 2668 and 2669: it cannot tell which view misread a digit."""
+    agreeing = assessed([line("195-30-1285"), line("2669", 40), line("2669", 40, variant="contrast")])[0]
+    rival = line("2668", 40, chars=(0.99, 0.99, 0.99, 0.7), variant="contrast")
+    disagreeing = assessed([line("195-30-1285"), line("2669", 40), rival])[0]
+    assert agreeing.marking == disagreeing.marking == "195-30-1285 2669"
+    assert agreeing.sure and corroborated(agreeing)
+    assert disagreeing.serial_rival > 0
+    assert not corroborated(disagreeing) and not disagreeing.sure
+
+
 def test_the_evidence_counts_catalog_neighbours():
     best = assessed([line("195-30-1285"), line("2669", 40)])[0]
     facts = evidence(best, [best], INDEX)
