@@ -59,19 +59,20 @@ def corroborated(candidate: Candidate) -> bool:
 
     Only such a reading may be called sure: for anything else the catalog cannot catch a
     misread, e.g. a lone digit the detector missed next to an article that lists no serials.
-    Nor does a serial read only once the gap before it was closed up: where no serial was
-    read, a digit past a line's end that the table lists could as well be a scratch. Nor one
+    Nor does a serial read where the detector boxed none (past a gap at a line's end, alone
+    on a row of the block): where no serial was read, a listed digit found there could as
+    well be a scratch. Nor one
     where another reading of the photo plausibly says another serial the table lists: the
     table confirms both, so it cannot tell which was misread.
     """
-    past_gap = candidate.serial_line is not None and candidate.serial_line.past_gap
+    unboxed = candidate.serial_line is not None and candidate.serial_line.unboxed
     rival = candidate.serial_rival >= THRESHOLDS.serial_min_plausibility
     return (
         bool(candidate.rows)
         and candidate.article_similarity > 0
         and bool(candidate.serial)
         and candidate.serial_listed
-        and not past_gap
+        and not unboxed
         and not rival
     )
 

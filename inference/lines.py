@@ -30,7 +30,7 @@ class TextLine:
     char_scores: tuple[float, ...] = ()  # the recognizer's probability for each character
     searched: bool = False  # read by the second search round the article, not boxed by the detector
     char_positions: tuple[float, ...] = ()  # where each character but spaces was read, as a share of the crop's width
-    past_gap: bool = False  # digits read only once the gap before them was closed up (tails.py)
+    unboxed: bool = False  # digits read where the detector boxed none (tails.py, lone_digits.py)
     # Derived from ``quad`` once: matching compares lines many times.
     box: tuple[float, float, float, float] = field(init=False)
     centre: tuple[float, float] = field(init=False)

@@ -13,9 +13,11 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 Quad = np.ndarray  # 4x2 float32 corner points, clockwise from top-left
+REC_HEIGHT = 48  # the recognizer reads crops scaled to this height
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +40,18 @@ def recognized(text: str, score: float, words) -> RecognizedText:
 
 
 class OcrEngine(Protocol):
-    """Detection finds text lines; recognition reads upright line crops."""
+    """Detection finds text lines; recognition reads upright line crops.
+
+    ``recognize`` reads each crop at its own width, padded to at least the recognizer's
+    usual 320 px; with ``width`` every crop is scaled to that width and read unpadded
+    (a window round one or two characters: ``inference.lone_digits``).
+    """
 
     name: str
 
     def detect(self, image: np.ndarray) -> list[Quad]: ...
 
-    def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]: ...
+    def recognize(self, crops: list[np.ndarray], width: int | None = None) -> list[RecognizedText]: ...
 
 
 class OpenVinoSession:
@@ -102,13 +109,28 @@ class RapidOcrEngine:
             return []
         return [np.asarray(b, dtype=np.float32) for b in result.boxes]
 
-    def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]:
+    def recognize(self, crops: list[np.ndarray], width: int | None = None) -> list[RecognizedText]:
         from rapidocr.ch_ppocr_rec import TextRecInput
 
         if not crops:
             return []
+        if width is not None:
+            return self._recognize_at(crops, width)
         result = self._rec(TextRecInput(img=crops, return_word_box=True))
         return [
             recognized(text, score, words)
             for text, score, words in zip(result.txts, result.scores, result.word_results, strict=True)
         ]
+
+    def _recognize_at(self, crops: list[np.ndarray], width: int, batch: int = 32) -> list[RecognizedText]:
+        """Every crop scaled to ``width`` x 48 and read as it is: no padding to 320 px, many to a run."""
+        ratio = width / REC_HEIGHT
+        inputs = np.stack([self._rec.resize_norm_img(cv2.resize(c, (width, REC_HEIGHT)), ratio) for c in crops])
+        results = []
+        for start in range(0, len(inputs), batch):
+            part = inputs[start : start + batch]
+            lines, words = self._rec.postprocess_op(
+                self._rec.session(part), True, wh_ratio_list=[ratio] * len(part), max_wh_ratio=ratio
+            )
+            results += [recognized(text, score, w) for (text, score), w in zip(lines, words, strict=True)]
+        return results

@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from inference.catalog import CatalogIndex
 from inference.confidence import ConfidenceModel, assess
+from inference.crops import crop_line, half_turned, part_of_quad, straightened
 from inference.lines import TURNED_180, TextLine, view_of
+from inference.lone_digits import READ_WIDTH, lone_serial, row_windows
 from inference.lookalikes import skeleton
 from inference.memory import Neighbour, article_support
 from inference.ocr import OcrEngine, RecognizedText
@@ -251,9 +252,12 @@ class Recognizer:
             if _settled(candidates, history):
                 break
         # An article read without a serial: a serial stamped past a gap may have been dropped.
-        tails = self._read_tails(candidates, lines, variants, timings)
-        if tails:
-            lines += tails
+        # ... or stamped alone on a row of the block, where the detector boxed nothing.
+        found = self._read_tails(candidates, lines, variants, timings) or self._read_lone_digits(
+            candidates, lines, variants, timings
+        )
+        if found:
+            lines += found
             candidates = self._match(lines, timings)
         neighbours, changed, ocr_candidates = [], False, None
         # The memory is asked only about a photo the OCR read something on, and read unclearly.
@@ -351,10 +355,52 @@ class Recognizer:
                     variant_quad=quad,
                     char_scores=scores,
                     searched=True,
-                    past_gap=True,
+                    unboxed=True,
                 )
             )
         return found
+
+    def _read_lone_digits(
+        self,
+        candidates: list[Candidate],
+        lines: list[TextLine],
+        variants: dict[str, Variant],
+        timings: dict[str, float],
+    ) -> list[TextLine]:
+        """A serial stamped alone on an empty row of the article's block (``inference.lone_digits``)."""
+        article_line = _article_line(candidates)
+        if article_line is None or article_line.variant_quad is None or candidates[0].serial:
+            return []
+        view = view_of(article_line)
+        variant = variants[view]
+        on_view = [ln for ln in lines if view_of(ln) == view and ln.variant_quad is not None and not ln.searched]
+        # the block as all views see it, then its lines on this one
+        block = [
+            (ln.variant_quad, ln.text) for ln in marking_block([article_line], lines) if any(ln is o for o in on_view)
+        ]
+        with timed(timings, "lone digits"):
+            windows = row_windows(article_line.variant_quad, block, [ln.variant_quad for ln in on_view])
+            crops = [straightened(variant.image, w.quad) for w in windows]
+            if article_line.variant.endswith(TURNED_180):
+                crops = [half_turned(c) for c in crops]
+            readings = self.engine.recognize(crops, width=READ_WIDTH) if crops else []
+        found = lone_serial(windows, readings)
+        if found is None:
+            return []
+        on_photo = variant.to_photo(found.quad.astype(np.float64)).astype(np.float32)
+        scores = (found.score,) * len(found.digits)
+        return [
+            TextLine(
+                found.digits,
+                found.score,
+                on_photo,
+                article_line.variant,
+                variant_quad=found.quad,
+                char_scores=scores,
+                searched=True,
+                unboxed=True,
+            )
+        ]
 
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
         with timed(timings, "detect"):
@@ -381,10 +427,6 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         yield
     finally:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
-
-
-def half_turned(crop: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(crop[::-1, ::-1])
 
 
 def _lines(
@@ -420,33 +462,3 @@ def neighbour_quads(quad: np.ndarray) -> list[np.ndarray]:
         (grown + along * 0.75).astype(np.float32),
         (grown - along * 0.75).astype(np.float32),
     ]
-
-
-def _crop_size(quad: np.ndarray) -> tuple[int, int]:
-    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
-    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
-    return max(width, 1), max(height, 1)
-
-
-def _laid_down(width: int, height: int) -> bool:
-    return height >= 1.5 * width  # a tall crop is vertical text
-
-
-def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The quad's pixels straightened; tall crops (vertical text) laid down."""
-    quad = quad.astype(np.float32)
-    width, height = _crop_size(quad)
-    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
-    matrix = cv2.getPerspectiveTransform(quad, target)
-    crop = cv2.warpPerspective(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
-    if _laid_down(width, height):
-        crop = np.rot90(crop)
-    return np.ascontiguousarray(crop)
-
-
-def part_of_quad(quad: np.ndarray, start: float, end: float) -> np.ndarray:
-    """The part of ``quad`` between two shares of the width of its ``crop_line`` crop."""
-    a, b, c, d = quad.astype(np.float32)
-    if _laid_down(*_crop_size(quad)):  # rot90: the crop's width runs from edge a-b to edge d-c
-        return np.array([b + (c - b) * start, b + (c - b) * end, a + (d - a) * end, a + (d - a) * start])
-    return np.array([a + (b - a) * start, a + (b - a) * end, d + (c - d) * end, d + (c - d) * start])

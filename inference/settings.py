@@ -20,6 +20,7 @@ class Thresholds:
     sure_serial_support: float = 0.8  # a serial the table does not list is taken once readings agree this much
     settled_after: int = 3  # views in a row that changed nothing before the search stops
     tail_min_score: float = 0.8  # digits read past a gap at a line's end (tails.py) count from this probability
+    lone_min_score: float = 0.9  # a digit read in a window on an empty row (lone_digits.py) counts from this
 
     # Articles (reading.py, catalog.py)
     article_min_similarity: float = 0.72  # below this OCR-aware similarity a reading is no catalog article

@@ -17,15 +17,15 @@ from __future__ import annotations
 import logging
 import math
 
+import cv2
 import numpy as np
 import torch
 
 from inference.backends import Backend
-from inference.ocr import Quad, RecognizedText, recognized
+from inference.ocr import REC_HEIGHT, Quad, RecognizedText, recognized
 
 log = logging.getLogger(__name__)
 
-REC_HEIGHT = 48
 REC_MIN_WIDTH = 320  # rapidocr pads every crop to at least this width
 REC_WIDTH_STEP = 32
 
@@ -102,11 +102,13 @@ class TorchOcrEngine:
             return []
         return [np.asarray(b, dtype=np.float32) for b in self._det.sorted_boxes(boxes)]
 
-    def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]:
-        widths = [crop_width(crop) for crop in crops]
+    def recognize(self, crops: list[np.ndarray], width: int | None = None) -> list[RecognizedText]:
+        if width is not None:  # read as they are, unpadded, like RapidOcrEngine's
+            crops = [cv2.resize(crop, (width, REC_HEIGHT)) for crop in crops]
+        widths = [width or crop_width(crop) for crop in crops]
         pending = [
-            self._recognizer.submit(self._rec.resize_norm_img(crop, (width + 0.5) / REC_HEIGHT)[None])
-            for crop, width in zip(crops, widths, strict=True)
+            self._recognizer.submit(self._rec.resize_norm_img(crop, (w + 0.5) / REC_HEIGHT)[None])
+            for crop, w in zip(crops, widths, strict=True)
         ]
         results = []
         for crop, width, future in zip(crops, widths, pending, strict=True):

@@ -65,7 +65,7 @@ def test_a_listed_serial_read_only_past_a_gap_is_not_sure():
     corroborates nothing, however clear: where no serial was read, it could as well be a scratch."""
     boxed = assessed([line("195-30-1285"), line("2661", 40)])[0]
     tail = line("2661", 40)
-    tail.searched = tail.past_gap = True
+    tail.searched = tail.unboxed = True
     past_gap = assessed([line("195-30-1285"), tail])[0]
     assert past_gap.marking == boxed.marking == "195-30-1285 2661"
     assert boxed.sure and corroborated(boxed)

@@ -6,8 +6,9 @@ import numpy as np
 from conftest import REAL_ORDERS, REAL_PHOTOS, needs_real_data
 
 from inference.catalog import CatalogIndex
+from inference.crops import crop_line, part_of_quad
 from inference.ocr import RecognizedText
-from inference.pipeline import Recognizer, crop_line, part_of_quad
+from inference.pipeline import Recognizer
 from inference.settings import THRESHOLDS
 from inference.tails import best_tail, closed_up, extra_digits
 from web.demo import render_marking
