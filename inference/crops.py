@@ -59,11 +59,11 @@ class Frame:
 
     @classmethod
     def of(cls, quad: np.ndarray) -> Frame:
-        a, b, c, _ = quad.astype(np.float64)
+        a, b, c, d = quad.astype(np.float64)
         if laid_down(*crop_size(quad)):  # rot90: the crop's top edge is a-b's side, its width runs b to c
             origin, along, down = b, c - b, a - b
         else:
-            origin, along, down = a, b - a, quad[3].astype(np.float64) - a
+            origin, along, down = a, b - a, d - a
         return cls(origin, along / np.linalg.norm(along), down / np.linalg.norm(down))
 
     def coordinates(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,8 +4,9 @@ load photo -> for each variant in the plan: detect lines, recognize each crop
 upright and turned half round -> match the lines so far against the catalog and
 weigh the evidence -> stop as soon as the best reading is sure (or the catalog
 match is complete, or more views stop changing it) -> an article without a serial:
-read again past the ends of its block's lines (``inference.tails``) -> the visual
-memory, for an unclear reading. Every stage's time is recorded.
+read again past the ends of its block's lines (``inference.tails``), else along the
+block's empty rows (``inference.lone_digits``) -> the visual memory, for an unclear
+reading. Every stage's time is recorded.
 """
 
 from __future__ import annotations
