@@ -345,20 +345,7 @@ class Recognizer:
             turned = line.variant.endswith(TURNED_180)
             start, end = (0.0, 1.0 - tail.start) if turned else (tail.start, 1.0)
             quad = part_of_quad(line.variant_quad, start, end)
-            on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
-            scores = (tail.score,) * len(tail.digits)
-            found.append(
-                TextLine(
-                    tail.digits,
-                    tail.score,
-                    on_photo,
-                    line.variant,
-                    variant_quad=quad,
-                    char_scores=scores,
-                    searched=True,
-                    unboxed=True,
-                )
-            )
+            found.append(_unboxed_line(tail.digits, tail.score, quad, variant, line.variant))
         return found
 
     def _read_lone_digits(
@@ -388,20 +375,7 @@ class Recognizer:
         found = lone_serial(windows, readings)
         if found is None:
             return []
-        on_photo = variant.to_photo(found.quad.astype(np.float64)).astype(np.float32)
-        scores = (found.score,) * len(found.digits)
-        return [
-            TextLine(
-                found.digits,
-                found.score,
-                on_photo,
-                article_line.variant,
-                variant_quad=found.quad,
-                char_scores=scores,
-                searched=True,
-                unboxed=True,
-            )
-        ]
+        return [_unboxed_line(found.digits, found.score, found.quad, variant, article_line.variant)]
 
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
         with timed(timings, "detect"):
@@ -428,6 +402,13 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         yield
     finally:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _unboxed_line(digits: str, score: float, quad: np.ndarray, variant: Variant, read_as: str) -> TextLine:
+    """Digits a second search read where the detector boxed nothing (``quad`` on ``variant``), as a line."""
+    on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
+    scores = (score,) * len(digits)
+    return TextLine(digits, score, on_photo, read_as, (), quad, scores, searched=True, unboxed=True)
 
 
 def _lines(
