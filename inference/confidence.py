@@ -61,9 +61,8 @@ def corroborated(candidate: Candidate) -> bool:
     misread, e.g. a lone digit the detector missed next to an article that lists no serials.
     Nor does a serial read where the detector boxed none (past a gap at a line's end, alone
     on a row of the block): where no serial was read, a listed digit found there could as
-    well be a scratch. Nor one
-    where another reading of the photo plausibly says another serial the table lists: the
-    table confirms both, so it cannot tell which was misread.
+    well be a scratch. Nor one where another reading of the photo plausibly says another
+    serial the table lists: the table confirms both, so it cannot tell which was misread.
     """
     unboxed = candidate.serial_line is not None and candidate.serial_line.unboxed
     rival = candidate.serial_rival >= THRESHOLDS.serial_min_plausibility

@@ -242,7 +242,7 @@ class Recognizer:
             if self._done(candidates, timings):
                 break
             # An article without a sure serial: look closely around it.
-            article_line = _article_line(candidates)
+            article_line = article_line_of(candidates)
             if article_line is not None and id(article_line) not in searched:
                 searched.add(id(article_line))
                 lines += self._read_neighbourhood(article_line, variants, timings)
@@ -252,14 +252,16 @@ class Recognizer:
             history.append(candidates[0].marking if candidates else "")
             if _settled(candidates, history):
                 break
-        # An article read without a serial: a serial stamped past a gap may have been dropped.
-        # ... or stamped alone on a row of the block, where the detector boxed nothing.
-        found = self._read_tails(candidates, lines, variants, timings) or self._read_lone_digits(
-            candidates, lines, variants, timings
-        )
-        if found:
-            lines += found
-            candidates = self._match(lines, timings)
+        # An article read without a serial: a serial stamped past a gap may have been dropped,
+        # or stamped alone on a row of the block, where the detector boxed nothing.
+        article_line = article_line_of(candidates)
+        if article_line is not None and not candidates[0].serial:
+            found = self._read_tails(article_line, lines, variants, timings) or self._read_lone_digits(
+                article_line, lines, variants, timings
+            )
+            if found:
+                lines += found
+                candidates = self._match(lines, timings)
         neighbours, changed, ocr_candidates = [], False, None
         # The memory is asked only about a photo the OCR read something on, and read unclearly.
         asked = bool(lines) and not _clear(candidates)
@@ -311,16 +313,9 @@ class Recognizer:
         return _lines(variant, readings, searched=True)
 
     def _read_tails(
-        self,
-        candidates: list[Candidate],
-        lines: list[TextLine],
-        variants: dict[str, Variant],
-        timings: dict[str, float],
+        self, article_line: TextLine, lines: list[TextLine], variants: dict[str, Variant], timings: dict[str, float]
     ) -> list[TextLine]:
         """Digits past a gap at the end of the article's line or a line stamped beside it (``inference.tails``)."""
-        article_line = _article_line(candidates)
-        if article_line is None or candidates[0].serial:
-            return []
         view = view_of(article_line)
         variant = variants[view]
         block = [
@@ -349,15 +344,10 @@ class Recognizer:
         return found
 
     def _read_lone_digits(
-        self,
-        candidates: list[Candidate],
-        lines: list[TextLine],
-        variants: dict[str, Variant],
-        timings: dict[str, float],
+        self, article_line: TextLine, lines: list[TextLine], variants: dict[str, Variant], timings: dict[str, float]
     ) -> list[TextLine]:
         """A serial stamped alone on an empty row of the article's block (``inference.lone_digits``)."""
-        article_line = _article_line(candidates)
-        if article_line is None or article_line.variant_quad is None or candidates[0].serial:
+        if article_line.variant_quad is None:
             return []
         view = view_of(article_line)
         variant = variants[view]
@@ -424,7 +414,7 @@ def _lines(
     return lines
 
 
-def _article_line(candidates: Sequence[Candidate]) -> TextLine | None:
+def article_line_of(candidates: Sequence[Candidate]) -> TextLine | None:
     """The line the best catalog candidate's article was read from, if any."""
     if not candidates or not candidates[0].rows or candidates[0].article_similarity < THRESHOLDS.article_min_similarity:
         return None

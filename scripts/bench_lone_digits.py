@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 from pathlib import Path
 
 from inference.catalog import CatalogIndex
 from inference.ocr import RapidOcrEngine
-from inference.pipeline import Recognizer
+from inference.pipeline import Recognizer, article_line_of
 from inference.scoring import held_out
 from web.storage.orders_xlsx import read_orders_xlsx
 
@@ -47,11 +46,11 @@ def main() -> None:
     for label in labels:
         recognizer.views = {}
         result = recognizer.recognize(args.photos / "images" / label["image_file"])
-        best = result.best
-        if best is None or not best.serial or best.serial_line is None or best.serial_line.unboxed:
+        best, article_line = result.best, article_line_of(result.candidates)
+        serial_line = best.serial_line if best is not None else None
+        if article_line is None or serial_line is None or serial_line.unboxed:
             continue
-        without_serial = [dataclasses.replace(best, serial=""), *result.candidates[1:]]
-        found = recognizer._read_lone_digits(without_serial, result.lines, recognizer.views, {})
+        found = recognizer._read_lone_digits(article_line, result.lines, recognizer.views, {})
         searched += 1
         if found:
             finds += 1
