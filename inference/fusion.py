@@ -77,7 +77,9 @@ def fuse(readings: Sequence[dict], sure_from: float) -> dict:
     )
     probability = 1 / (1 + math.exp(-(logit - against)))
     same = [c for r in readings for c in r.get("candidates", []) if c["marking"] == chosen["marking"]]
-    sure = any(c.get("corroborated") for c in same) and probability >= sure_from
+    # a marking one character decides is corroborated by two photos that read it alike
+    read_twice = sum(bool(c.get("corroborated") or c.get("read_once")) for c in same) >= 2
+    sure = (any(c.get("corroborated") for c in same) or read_twice) and probability >= sure_from
     fused = {**chosen, "probability": round(probability, 3), "sure": sure}
     others = [c for r in readings for c in r.get("candidates", []) if c["marking"] != fused["marking"]]
     seen = {fused["marking"]}

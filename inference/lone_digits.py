@@ -1,48 +1,55 @@
-"""A serial stamped alone on a row of its own in the marking block, which the detector never boxes.
+"""A serial stamped alone, which the detector never boxes: found by a learned glyph reader.
 
-A lone ``7`` under the heat number gets a text probability near zero from the
-detector, so no line is read there. The block's rows are known from the lines
-read round the article: the row before the first, the row after the last, and a
-row left empty between two. Windows a character and a half wide slide along each
-such row, at three heights (the pitch says only roughly where a row lies), and the
-recognizer reads each at its own narrow width. One or two digits read clearly in
-two overlapping windows of one row are a serial found by the second search.
+A lone ``7`` under the heat number, or a ``1`` a few characters past the end of
+a line, gets a text probability near zero from the detector, so no line is read
+there. The block's rows are known from the lines read round the article: the row
+before the first, the row after the last, a row left empty between two, and the
+stretch past the end of each line. Windows a character and a half wide slide
+along each, at three heights (the pitch says only roughly where a row lies), and
+the glyph reader (``inference.glyphs``) says for each window which digit is
+centred in it, or whether it holds text or bare surface. A digit is a peak of
+that probability along a row; one or two peaks a character apart, with bare
+surface beside them, are a number stamped alone: a serial the second search
+offers the serial model.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from inference.crops import Frame
-from inference.ocr import RecognizedText
-from inference.settings import THRESHOLDS
+from inference.glyphs import BLANK, TEXT
 
 WIDTH = 1.6  # a window is this many character widths wide
 STEP = 0.5  # windows start this many character widths apart
 HEIGHT = 1.1  # ... and are this many line heights tall
 SHIFTS = (-0.15, 0.0, 0.15)  # each row is tried this many line heights either side of where the pitch puts it
-MARGIN = 1.0  # rows run this many character widths past the block's ends
-READ_WIDTH = 64  # windows are read at this many pixels wide (48 high)
-DIGITS = re.compile(r"\d{1,2}")
+MARGIN = 1.0  # empty rows run this many character widths past the block's ends
+REACH = 8.0  # the stretch past a line's end runs this far, in character widths
+SAME_GLYPH = 0.75  # peaks closer than this many character widths are one glyph
+NEXT_GLYPH = 1.8  # glyphs closer than this are one number
+FLANK = 1.5  # bare surface is looked for this many character widths beside a number
+MAX_DIGITS = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    row: int  # which empty row of the block
-    start: float  # where it begins along the row, in character widths
+    row: int  # which stretch of the block
+    shift: int  # which of the SHIFTS
+    start: float  # where it begins along the stretch, in character widths
     quad: np.ndarray  # on the view, read as the article's line is read
+    past_line: bool = False  # on the stretch past a line's end, not on an empty row
 
 
 @dataclass(frozen=True, slots=True)
 class LoneSerial:
     digits: str
-    score: float  # the lower probability of the two clearest windows that read it
+    score: float  # its least clear digit's probability, times how surely the surface beside it is bare
     quad: np.ndarray  # the windows that read it, together
+    runner_up: str = ""  # the same number with its least clear digit read as the next likeliest one
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +86,10 @@ def _rows(frame: Frame, lines: list[tuple[np.ndarray, str]]) -> list[_Row]:
     return merged
 
 
-def row_windows(article_quad: np.ndarray, block: list[tuple[np.ndarray, str]], taken: list[np.ndarray]) -> list[Window]:
-    """Windows along the block's empty rows, on the view the article was read in.
+def scan_windows(
+    article_quad: np.ndarray, block: list[tuple[np.ndarray, str]], taken: list[np.ndarray]
+) -> list[Window]:
+    """Windows along the block's empty rows and past its lines' ends, on the view the article was read in.
 
     ``block``: the (quad, text) of the lines of the article's block on that view,
     the article's among them; ``taken``: every quad read there (a window centred
@@ -95,41 +104,108 @@ def row_windows(article_quad: np.ndarray, block: list[tuple[np.ndarray, str]], t
     centres = [r.centre for r in rows]
     pitch = float(np.median(np.diff(centres))) if len(rows) > 1 else 1.1 * height
     pitch = min(max(pitch, 0.9 * height), 1.5 * height)
-    slots = [centres[0] - pitch, centres[-1] + pitch]
-    slots += [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False) if b - a > 1.6 * pitch]
     first = min(r.start for r in rows) - MARGIN * char_width
     last = max(r.end for r in rows) + MARGIN * char_width
+    stretches = [(centres[0] - pitch, first, last), (centres[-1] + pitch, first, last)]
+    stretches += [((a + b) / 2, first, last) for a, b in zip(centres, centres[1:], strict=False) if b - a > 1.6 * pitch]
+    # past each line's end: a serial stamped after the heat number, a gap between
+    empty_rows = len(stretches)
+    stretches += [(r.centre, r.end + (1.0 - WIDTH / 2) * char_width, r.end + REACH * char_width) for r in rows]
     taken32 = [q.astype(np.float32) for q in taken]
     windows = []
-    for number, slot in enumerate(slots):
-        for shift in SHIFTS:
+    for number, (slot, begin, end) in enumerate(stretches):
+        for shift_number, shift in enumerate(SHIFTS):
             centre = slot + shift * height
-            x = first
-            while x + WIDTH * char_width <= last:
+            x = begin
+            while x + WIDTH * char_width <= end + 1e-6:
                 quad = frame.quad(x, x + WIDTH * char_width, centre - HEIGHT * height / 2, centre + HEIGHT * height / 2)
                 middle = tuple(float(v) for v in quad.mean(axis=0))
                 if not any(cv2.pointPolygonTest(q, middle, False) >= 0 for q in taken32):
-                    windows.append(Window(number, (x - first) / char_width, quad))
+                    start = (x - begin) / char_width
+                    windows.append(Window(number, shift_number, start, quad, number >= empty_rows))
                 x += STEP * char_width
     return windows
 
 
-def lone_serial(windows: list[Window], readings: list[RecognizedText]) -> LoneSerial | None:
-    """The digits that two overlapping windows of one row read clearly; of several, the clearest."""
-    clear: dict[tuple[int, str], list[tuple[float, Window]]] = defaultdict(list)
-    for window, reading in zip(windows, readings, strict=True):
-        text = reading.text.strip()
-        score = min(reading.char_scores) if reading.char_scores else reading.score
-        if DIGITS.fullmatch(text) and score >= THRESHOLDS.lone_min_score:
-            clear[(window.row, text)].append((score, window))
-    best: LoneSerial | None = None
-    for (_, digits), found in clear.items():
-        found.sort(key=lambda f: f[0], reverse=True)
-        window = found[0][1]
-        pair = next(((s, w) for s, w in found[1:] if abs(w.start - window.start) < WIDTH), None)
-        if pair is None or (best is not None and pair[0] <= best.score):
-            continue
-        left, right = sorted((window, pair[1]), key=lambda w: w.start)
-        quad = np.array([left.quad[0], right.quad[1], right.quad[2], left.quad[3]], dtype=np.float32)
-        best = LoneSerial(digits, pair[0], quad)
-    return best
+@dataclass(frozen=True, slots=True)
+class _Glyph:
+    start: float
+    digit: int
+    probability: float
+    second: int  # the next likeliest digit
+    window: Window
+
+
+def _peaks(windows: list[Window], probabilities: np.ndarray, floor: float) -> dict[int, list[_Glyph]]:
+    """Per stretch, the glyphs: windows whose likeliest digit peaks along the row, merged over the heights."""
+    by_line: dict[tuple[int, int], list[int]] = {}
+    for i, w in enumerate(windows):
+        by_line.setdefault((w.row, w.shift), []).append(i)
+    found: dict[int, list[_Glyph]] = {}
+    for (row, _), indices in by_line.items():
+        indices.sort(key=lambda i: windows[i].start)
+        digit_p = probabilities[indices, :TEXT]
+        best = digit_p.max(axis=1)
+        for k, i in enumerate(indices):
+            left = best[k - 1] if k > 0 and windows[indices[k - 1]].start > windows[i].start - 1.5 * STEP else 0.0
+            right = (
+                best[k + 1]
+                if k + 1 < len(indices) and windows[indices[k + 1]].start < windows[i].start + 1.5 * STEP
+                else 0.0
+            )
+            if best[k] < floor or best[k] < left or best[k] <= right:
+                continue
+            order = np.argsort(-digit_p[k])
+            glyph = _Glyph(windows[i].start, int(order[0]), float(best[k]), int(order[1]), windows[i])
+            glyphs = found.setdefault(row, [])
+            near = [g for g in glyphs if abs(g.start - glyph.start) < SAME_GLYPH]
+            if all(g.probability < glyph.probability for g in near):
+                glyphs[:] = [g for g in glyphs if not any(g is n for n in near)] + [glyph]
+    return found
+
+
+def _blank_at(row: list[tuple[Window, np.ndarray]], start: float, ends: tuple[float, float]) -> float:
+    """How surely the surface is bare a glyph's width from a number: past the stretch's ends, bare;
+    where no window was read (text already read lies there), not bare."""
+    if start < ends[0] - STEP or start > ends[1] + STEP:
+        return 1.0
+    near = [p[BLANK] for w, p in row if abs(w.start - start) <= STEP / 2 + 1e-6]
+    return max(near) if near else 0.0
+
+
+def lone_serials(windows: list[Window], probabilities: np.ndarray, floor: float = 0.5) -> list[LoneSerial]:
+    """The numbers of one or two digits the glyph reader sees alone on a stretch, likeliest first.
+
+    ``probabilities``: per window, the glyph reader's chance of each digit, of text, of bare surface.
+    A run of glyphs a character apart is one number; a run longer than two digits is some
+    other text. A number stamped alone has bare surface beside it (after it, past a line's end):
+    its score is its least clear digit's probability times how surely the surface beside it is bare.
+    """
+    rows: dict[int, list[tuple[Window, np.ndarray]]] = {}
+    for w, p in zip(windows, probabilities, strict=True):
+        rows.setdefault(w.row, []).append((w, p))
+    serials = []
+    for row, glyphs in _peaks(windows, probabilities, floor).items():
+        glyphs.sort(key=lambda g: g.start)
+        runs: list[list[_Glyph]] = []
+        for glyph in glyphs:
+            if runs and glyph.start - runs[-1][-1].start < NEXT_GLYPH:
+                runs[-1].append(glyph)
+            else:
+                runs.append([glyph])
+        starts = [w.start for w, _ in rows[row]]
+        ends = (min(starts), max(starts))
+        for run in runs:
+            if len(run) > MAX_DIGITS:
+                continue
+            right = _blank_at(rows[row], run[-1].start + FLANK, ends)
+            left = 1.0 if run[0].window.past_line else _blank_at(rows[row], run[0].start - FLANK, ends)
+            digits = "".join(str(g.digit) for g in run)
+            weakest = min(range(len(run)), key=lambda k: run[k].probability)
+            runner_up = "".join(str(g.second if k == weakest else g.digit) for k, g in enumerate(run))
+            first, last = run[0].window.quad, run[-1].window.quad
+            quad = np.array([first[0], last[1], last[2], first[3]], dtype=np.float32)
+            score = float(run[weakest].probability * min(left, right))
+            serials.append(LoneSerial(digits, score, quad, runner_up))
+    serials.sort(key=lambda s: -s.score)
+    return serials

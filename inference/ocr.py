@@ -53,6 +53,17 @@ class OcrEngine(Protocol):
 
     def recognize(self, crops: list[np.ndarray], width: int | None = None) -> list[RecognizedText]: ...
 
+    def window_features(self, crops: list[np.ndarray]) -> np.ndarray:
+        """The recognizer's own features for small windows read at ``glyphs.READ_WIDTH`` x 48 px, before
+        its last layer (N x 8 columns x 120), for the glyph reader (``inference.glyphs``)."""
+        ...
+
+
+def window_inputs(rec, crops: list[np.ndarray], width: int) -> np.ndarray:
+    """Windows scaled to ``width`` x 48 and normalized as rapidocr's recognizer ``rec`` normalizes a crop."""
+    ratio = width / REC_HEIGHT
+    return np.stack([rec.resize_norm_img(cv2.resize(c, (width, REC_HEIGHT)), ratio) for c in crops])
+
 
 class OpenVinoSession:
     """An ONNX file compiled by OpenVINO for the CPU at full precision, callable as rapidocr's sessions are.
@@ -100,6 +111,7 @@ class RapidOcrEngine:
         self._det = engine._load_det_model()
         self._rec = engine._load_rec_model()
         self._det.session = OpenVinoSession(self._det.session.session._model_path, max(threads, 0))
+        self._features = _features_session(self._rec.session.session._model_path, threads)
         self.name = "PP-OCRv6 (rapidocr; detection OpenVINO, recognition onnxruntime; CPU)"
         log.info("OCR engine ready: %s", self.name)
 
@@ -125,7 +137,7 @@ class RapidOcrEngine:
     def _recognize_at(self, crops: list[np.ndarray], width: int, batch: int = 32) -> list[RecognizedText]:
         """Every crop scaled to ``width`` x 48 and read as it is: no padding to 320 px, many to a run."""
         ratio = width / REC_HEIGHT
-        inputs = np.stack([self._rec.resize_norm_img(cv2.resize(c, (width, REC_HEIGHT)), ratio) for c in crops])
+        inputs = window_inputs(self._rec, crops, width)
         results = []
         for start in range(0, len(inputs), batch):
             part = inputs[start : start + batch]
@@ -134,3 +146,29 @@ class RapidOcrEngine:
             )
             results += [recognized(text, score, w) for (text, score), w in zip(lines, words, strict=True)]
         return results
+
+    def window_features(self, crops: list[np.ndarray], batch: int = 64) -> np.ndarray:
+        from inference.glyphs import READ_WIDTH
+
+        if not crops:
+            return np.zeros((0, 0, 0), dtype=np.float32)
+        inputs = window_inputs(self._rec, crops, READ_WIDTH)
+        return np.concatenate([self._features(inputs[i : i + batch]) for i in range(0, len(inputs), batch)])
+
+
+def _features_session(path: str, threads: int):
+    """The recognizer cut after its sequence features (``glyphs.FEATURES_OUTPUT``), run by onnxruntime."""
+    import onnx
+    import onnxruntime
+
+    from inference.glyphs import FEATURES_OUTPUT
+
+    model = onnx.load(path)
+    del model.graph.output[:]
+    model.graph.output.append(onnx.helper.make_tensor_value_info(FEATURES_OUTPUT, onnx.TensorProto.FLOAT, None))
+    options = onnxruntime.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return lambda inputs: session.run(None, {name: inputs})[0]

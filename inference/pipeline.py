@@ -1,12 +1,13 @@
 """One photo in, one reading out: the stages wired together.
 
 load photo -> for each variant in the plan: detect lines, recognize each crop
-upright and turned half round -> match the lines so far against the catalog and
-weigh the evidence -> stop as soon as the best reading is sure (or the catalog
-match is complete, or more views stop changing it) -> an article without a serial:
-read again past the ends of its block's lines (``inference.tails``), else along the
-block's empty rows (``inference.lone_digits``) -> the visual memory, for an unclear
-reading. Every stage's time is recorded.
+upright and turned half round -> match the lines so far against the catalog, the
+serial model picking each article's serial -> stop as soon as the best reading is
+clear (or the catalog match is complete, or more views stop changing it) -> an
+article without a serial: the glyph reader looks along the block's empty rows and
+past its lines' ends for one stamped alone (``inference.lone_digits``) -> the visual
+memory, for an unclear reading -> the confidence model weighs the evidence. Every
+stage's time is recorded.
 """
 
 from __future__ import annotations
@@ -20,18 +21,19 @@ from pathlib import Path
 import numpy as np
 
 from inference.catalog import CatalogIndex
-from inference.confidence import ConfidenceModel, assess
-from inference.crops import crop_line, half_turned, part_of_quad, straightened
+from inference.choices import Choice, likely_choices
+from inference.confidence import assess, clear_enough
+from inference.crops import crop_line, half_turned, straightened
 from inference.lines import TURNED_180, TextLine, view_of
-from inference.lone_digits import READ_WIDTH, lone_serial, row_windows
+from inference.lone_digits import LoneSerial, Window, lone_serials, scan_windows
 from inference.lookalikes import skeleton
 from inference.memory import Neighbour, article_support
+from inference.models import Models
 from inference.ocr import OcrEngine, RecognizedText
 from inference.photo import Photo, load_photo
 from inference.reading import NOT_IN_CATALOG, UNREADABLE, Candidate, read_marking
 from inference.scoring import YoloBox
 from inference.settings import THRESHOLDS
-from inference.tails import best_tail, closed_up
 from inference.variants import Variant, contrast, fit_ring, identity, turned, unwrapped
 
 # A variant maker sees the working photo and the lines read so far.
@@ -70,6 +72,8 @@ class Recognition:
     neighbours: list[Neighbour] = field(default_factory=list)  # nearest confirmed photos (visual memory)
     memory_changed: bool = False
     ocr_candidates: list[Candidate] | None = None  # before the memory had its say, when it changed them
+    variants: dict[str, Variant] = field(default_factory=dict, repr=False)  # the views read, by name
+    choices: list[Choice] = field(default_factory=list)  # the likeliest other markings, for a person to tap
 
     @property
     def probability(self) -> float:
@@ -126,6 +130,10 @@ class Recognition:
             "boxes": [list(b) for b in self.boxes()],
             "yolo_boxes": [[round(v, 6) for v in b] for b in self.yolo_boxes()],
             "candidates": [c.to_dict() for c in self.candidates],
+            "choices": [
+                {"marking": c.marking, "article": c.article, "serial": c.serial, "reason": c.reason}
+                for c in self.choices
+            ],
             "lines": [{"text": ln.text, "score": round(ln.score, 3), "variant": ln.variant} for ln in self.lines],
             "variants_tried": self.variants_tried,
             "memory": {
@@ -184,18 +192,6 @@ def marking_block(marking: list[TextLine], lines: list[TextLine], reach: float =
     return block
 
 
-def is_sure(candidates: Sequence[Candidate]) -> bool:
-    """A reading good enough to stop looking at more variants."""
-    if not candidates:
-        return False
-    best = candidates[0]
-    if best.article_similarity < THRESHOLDS.confident_similarity:
-        return False
-    if best.serial_listed or best.serial_support >= THRESHOLDS.sure_serial_support:
-        return True
-    return not any(r.serial for r in best.rows)  # an article that has no serials
-
-
 class Recognizer:
     """Reads markings with one OCR engine against one catalog; thread-safe to share."""
 
@@ -206,11 +202,11 @@ class Recognizer:
         plan=DEFAULT_PLAN,
         memory=None,
         embedder=None,
-        confidence: ConfidenceModel | None = None,
+        models: Models | None = None,
     ):
         self.engine = engine
         self.index = index
-        self.confidence = confidence or ConfidenceModel.load()
+        self.models = models or Models.load()
         self.plan = plan
         self.memory = memory  # VisualMemory of confirmed photos, or None
         self.embedder = embedder
@@ -252,13 +248,10 @@ class Recognizer:
             history.append(candidates[0].marking if candidates else "")
             if _settled(candidates, history):
                 break
-        # An article read without a serial: a serial stamped past a gap may have been dropped,
-        # or stamped alone on a row of the block, where the detector boxed nothing.
+        # An article read without a serial: one may be stamped alone, where the detector boxed nothing.
         article_line = article_line_of(candidates)
-        if article_line is not None and not candidates[0].serial:
-            found = self._read_tails(article_line, lines, variants, timings) or self._read_lone_digits(
-                article_line, lines, variants, timings
-            )
+        if article_line is not None and not candidates[0].serial and self.models.glyphs is not None:
+            found = self.read_lone_digits(article_line, lines, variants, timings)
             if found:
                 lines += found
                 candidates = self._match(lines, timings)
@@ -271,27 +264,41 @@ class Recognizer:
                 support = {skeleton(a): share for a, share in article_support(neighbours).items()}
                 if support:
                     ocr_candidates = candidates
-                    candidates = read_marking(lines, self.index, memory=support)
+                    candidates = read_marking(lines, self.index, self.models.roles, memory=support)
                     changed = _top(candidates) != _top(ocr_candidates)
         with timed(timings, "assess"):
             for ranked in (candidates, ocr_candidates or []):
-                assess(ranked, self.index, self.confidence)
+                assess(ranked, self.index, self.models.confidence)
             if changed:  # the memory broke the OCR's tie: a person confirms what it chose
                 candidates[0].sure = False
+            choices = likely_choices(candidates, self.index)
         timings["total"] = time.perf_counter() - t0
-        return Recognition(candidates, lines, photo, timings, tried, neighbours, changed, ocr_candidates)
+        return Recognition(
+            candidates, lines, photo, timings, tried, neighbours, changed, ocr_candidates, variants, choices
+        )
+
+    @property
+    def confidence(self):
+        return self.models.confidence
 
     def _done(self, candidates: list[Candidate], timings: dict[str, float]) -> bool:
-        """No further view is needed: the catalog match is complete, or the evidence already says sure."""
-        if is_sure(candidates):
-            return True
-        with timed(timings, "assess"):
-            assess(candidates, self.index, self.confidence)
-        return bool(candidates and candidates[0].sure)
+        """No further view is needed: the article is clear and so is the row it picks (every character
+        that decides it read clearly, twice where one character decides), or its serial, read and
+        agreed on, is one the table does not list, or it lists none. A rule, not the confidence
+        model: what is read does not depend on how it is weighed."""
+        if not candidates or candidates[0].article_similarity < THRESHOLDS.confident_similarity:
+            return False
+        best = candidates[0]
+        if best.serial_listed:
+            with timed(timings, "assess"):
+                return clear_enough(best, candidates, self.index)
+        if best.serial:
+            return best.serial_support >= THRESHOLDS.sure_serial_support
+        return not any(r.serial for r in best.rows)  # an article that has no serials
 
     def _match(self, lines: list[TextLine], timings: dict[str, float]) -> list[Candidate]:
         with timed(timings, "match"):
-            return read_marking(lines, self.index)
+            return read_marking(lines, self.index, self.models.roles)
 
     def _read_neighbourhood(
         self, article_line: TextLine, variants: dict[str, Variant], timings: dict[str, float]
@@ -312,60 +319,18 @@ class Recognizer:
         readings = [(q, text, article_line.variant) for q, text in zip(quads, texts, strict=True)]
         return _lines(variant, readings, searched=True)
 
-    def _read_tails(
+    def read_lone_digits(
         self, article_line: TextLine, lines: list[TextLine], variants: dict[str, Variant], timings: dict[str, float]
     ) -> list[TextLine]:
-        """Digits past a gap at the end of the article's line or a line stamped beside it (``inference.tails``)."""
-        view = view_of(article_line)
-        variant = variants[view]
-        block = [
-            ln
-            for ln in marking_block([article_line], lines)
-            if view_of(ln) == view and ln.variant_quad is not None and ln.char_positions and not ln.searched
-        ]
-        with timed(timings, "tails"):
-            pieces = []  # (line, where the rest begins, gap-closed crop)
-            for line in block:
-                crop = crop_line(variant.image, line.variant_quad)
-                turned = line.variant.endswith(TURNED_180)
-                as_read = half_turned(crop) if turned else crop
-                pieces += [(line, start, c) for start, c in closed_up(as_read, line.char_positions)]
-            readings = self.engine.recognize([c for _, _, c in pieces])
-        found = []
-        for line in block:
-            own = [(start, r) for (ln, start, _), r in zip(pieces, readings, strict=True) if ln is line]
-            tail = best_tail(line.text, own)
-            if tail is None:
-                continue
-            turned = line.variant.endswith(TURNED_180)
-            start, end = (0.0, 1.0 - tail.start) if turned else (tail.start, 1.0)
-            quad = part_of_quad(line.variant_quad, start, end)
-            found.append(_unboxed_line(tail.digits, tail.score, quad, variant, line.variant))
-        return found
-
-    def _read_lone_digits(
-        self, article_line: TextLine, lines: list[TextLine], variants: dict[str, Variant], timings: dict[str, float]
-    ) -> list[TextLine]:
-        """A serial stamped alone on an empty row of the article's block (``inference.lone_digits``)."""
-        if article_line.variant_quad is None:
-            return []
-        view = view_of(article_line)
-        variant = variants[view]
-        on_view = [ln for ln in lines if view_of(ln) == view and ln.variant_quad is not None and not ln.searched]
-        # the block as all views see it, then its lines on this one
-        block = [
-            (ln.variant_quad, ln.text) for ln in marking_block([article_line], lines) if any(ln is o for o in on_view)
-        ]
+        """Numbers of one or two digits stamped alone round the article's block (``inference.lone_digits``),
+        each as a line the glyph reader read, clearest first."""
         with timed(timings, "lone digits"):
-            windows = row_windows(article_line.variant_quad, block, [ln.variant_quad for ln in on_view])
-            crops = [straightened(variant.image, w.quad) for w in windows]
-            if article_line.variant.endswith(TURNED_180):
-                crops = [half_turned(c) for c in crops]
-            readings = self.engine.recognize(crops, width=READ_WIDTH) if crops else []
-        found = lone_serial(windows, readings)
-        if found is None:
-            return []
-        return [_unboxed_line(found.digits, found.score, found.quad, variant, article_line.variant)]
+            windows, crops, variant = lone_digit_windows(article_line, lines, variants)
+            if not crops:
+                return []
+            probabilities = self.models.glyphs.probabilities(self.engine.window_features(crops))
+        found = lone_serials(windows, probabilities, floor=THRESHOLDS.glyph_floor)[: THRESHOLDS.glyph_candidates]
+        return [glyph_line(serial, variant, article_line.variant) for serial in found]
 
     def _read_variant(self, variant: Variant, timings: dict[str, float]) -> list[TextLine]:
         with timed(timings, "detect"):
@@ -394,11 +359,33 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def _unboxed_line(digits: str, score: float, quad: np.ndarray, variant: Variant, read_as: str) -> TextLine:
-    """Digits a second search read where the detector boxed nothing (``quad`` on ``variant``), as a line."""
-    on_photo = variant.to_photo(quad.astype(np.float64)).astype(np.float32)
-    scores = (score,) * len(digits)
-    return TextLine(digits, score, on_photo, read_as, (), quad, scores, searched=True, unboxed=True)
+def lone_digit_windows(
+    article_line: TextLine, lines: list[TextLine], variants: dict[str, Variant]
+) -> tuple[list[Window], list[np.ndarray], Variant | None]:
+    """The windows the glyph reader scans round the article's block, their crops (read as the article's
+    line is read), and the view they lie on."""
+    view = view_of(article_line)
+    variant = variants.get(view)
+    if variant is None or article_line.variant_quad is None or article_line.parts:
+        return [], [], None
+    on_view = [ln for ln in lines if view_of(ln) == view and ln.variant_quad is not None and not ln.searched]
+    # the block as all views see it, then its lines on this one
+    block = [(ln.variant_quad, ln.text) for ln in marking_block([article_line], lines) if any(ln is o for o in on_view)]
+    windows = scan_windows(article_line.variant_quad, block, [ln.variant_quad for ln in on_view])
+    crops = [straightened(variant.image, w.quad) for w in windows]
+    if article_line.variant.endswith(TURNED_180):
+        crops = [half_turned(c) for c in crops]
+    return windows, crops, variant
+
+
+def glyph_line(serial: LoneSerial, variant: Variant | None, read_as: str) -> TextLine:
+    """Digits the glyph reader found where the detector boxed nothing (on ``variant``; None: the quad
+    is on the photo already), as a line."""
+    quad = serial.quad.astype(np.float64)
+    on_photo = (variant.to_photo(quad) if variant is not None else quad).astype(np.float32)
+    scores = (serial.score,) * len(serial.digits)
+    on_view = serial.quad if variant is not None else None
+    return TextLine(serial.digits, serial.score, on_photo, read_as, (), on_view, scores, searched=True, unboxed=True)
 
 
 def _lines(

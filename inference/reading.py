@@ -9,13 +9,14 @@ list is still reported as read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from inference.catalog import ArticleEntry, CatalogIndex, CatalogRow
 from inference.editdistance import ocr_infix_distance
 from inference.lines import TextLine, joined_neighbours, overlap, view_of
 from inference.lookalikes import fold, skeleton, to_cyrillic
-from inference.serials import NO_SERIAL, choose_serial, serials_in
+from inference.roles import RoleModel
+from inference.serials import choose_serial, serials_in
 from inference.settings import THRESHOLDS
 
 MATCHED = "matched"
@@ -42,8 +43,10 @@ class Candidate:
     serial_readings: int = 0  # plausible readings that agree on the serial
     serial_line: TextLine | None = None  # the line the serial was read from, if not the article's
     serial_rival: float = 0.0  # the strongest reading of another serial the table lists for the article
+    serial_others: tuple[tuple[str, float], ...] = ()  # the next likeliest numbers (serial model), with probabilities
     probability: float = 0.0  # the chance this reading is exactly right (inference.confidence)
     corroborated: bool = False  # the article read, the serial one the table lists (inference.confidence)
+    read_once: bool = False  # corroborated but for a second read of the character that decides: another photo may
     sure: bool = False  # corroborated and probable enough: shown as "уверенно"
 
     @property
@@ -66,6 +69,7 @@ class Candidate:
             "confidence": round(self.confidence, 3),
             "probability": round(self.probability, 3),
             "corroborated": self.corroborated,
+            "read_once": self.read_once,
             "sure": self.sure,
             "status": self.status,
             "serial_listed": self.serial_listed,
@@ -106,11 +110,16 @@ def find_articles(lines: list[TextLine], index: CatalogIndex) -> list[_ArticleEv
 
 
 def read_marking(
-    lines: list[TextLine], index: CatalogIndex, limit: int = 5, memory: dict[str, float] | None = None
+    lines: list[TextLine],
+    index: CatalogIndex,
+    roles: RoleModel | None,
+    limit: int = 5,
+    memory: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """Ranked candidates for the marking in ``lines``; raw text when nothing matches.
 
-    ``memory`` maps catalog keys (``skeleton(article)``) to the visual memory's
+    ``roles`` picks each article's serial among the numbers read (``inference.serials``;
+    None: none is picked). ``memory`` maps catalog keys (``skeleton(article)``) to the visual memory's
     support; a supported article is always considered, and gains rank when
     its serial agrees with the catalog.
     """
@@ -120,9 +129,7 @@ def read_marking(
     for evidence in evidences[:limit] + [e for e in evidences[limit:] if e.entry.key in memory]:
         if evidence.similarity < THRESHOLDS.article_min_similarity and evidence.entry.key not in memory:
             continue
-        choice = choose_serial(evidence.entry, evidence.line, evidence.rest, lines, index.serial_lengths)
-        if choice.plausibility < THRESHOLDS.serial_min_plausibility:
-            choice = replace(NO_SERIAL, plausibility=choice.plausibility)
+        choice = choose_serial(evidence.entry, evidence.line, evidence.rest, lines, index.serial_lengths, roles)
         serial, listed = choice.serial, choice.listed
         rows = evidence.entry.rows
         if serial and listed:
@@ -147,6 +154,7 @@ def read_marking(
                 serial_readings=choice.readings,
                 serial_line=choice.line,
                 serial_rival=choice.rival,
+                serial_others=choice.others,
             )
         )
     known = {c.article for c in candidates}
@@ -162,7 +170,7 @@ def read_marking(
                     candidates.append(recalled)
         for c in candidates:
             c.memory_share = memory.get(skeleton(c.article), 0.0)
-            if c.memory_share and (c.serial_listed or not c.serial):
+            if c.memory_share and (c.serial_listed or not _listed_serials(c.rows)):
                 c.rank = (c.rank or c.confidence) + THRESHOLDS.memory_weight * c.memory_share
     candidates.sort(key=lambda c: (-(c.rank or c.confidence), c.marking))
     if not candidates:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,3 +109,19 @@ def expected_calibration_error(probabilities: Sequence[float], right: Sequence[b
     if not n:
         return 0.0
     return sum(b.count * abs(b.predicted - b.observed) for b in reliability(probabilities, right, bins)) / n
+
+
+def family_of(marking: str) -> str:
+    """A marking's part family: its article up to the last group (``АМ116.05.02``, ``195-30-12``, ``1391-30-01``).
+
+    Parts of one family share their block's layout and engraving; holding whole
+    families out of a fit says how the fit does on families it never saw.
+    """
+    words = marking.split()
+    article = words[0] if words else ""
+    if "." in article:
+        head = re.sub(r"(\.[^\d.]+)+$", "", article)  # a letter suffix group (.LP)
+        head = re.sub(r"-\d+$", "", head)  # a variant (-03)
+        return head.rsplit(".", 1)[0]
+    head, _, last = article.rpartition("-")
+    return f"{head}-{last[:2]}" if head else article[:-2]

@@ -1,43 +1,27 @@
-"""The serial beside an article: which tokens read as serials, and which serial the readings vote for.
+"""The serial beside an article: the numbers read round it, and the one the serial model picks.
 
-A serial the table lists for the article counts fully; one it does not list is
-still reported as read, weighed by how plausible its length is.
+Every number read on the photo that could be the serial (``inference.roles``)
+gets its chance of being it, and "none of them" gets one too (the chances of
+several readings of one number add up); the likeliest is taken when its chance
+reaches the model's ``take_from``, and a serial the table does not list is still
+reported as read. Else a number the glyph reader found stamped alone is taken if
+it is clear enough. Without a model
+nothing is chosen (the reading every view of a photo gives, for training).
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from dataclasses import dataclass
 
 from inference.catalog import ArticleEntry
 from inference.lines import TextLine, overlap
-from inference.lookalikes import DIGIT_FOR_LETTER, fold, skeleton
-
-_SERIAL_CHARS = re.compile(r"[0-9]+(?:[/-][0-9]+)?")
-
-
-def serial_text(token: str) -> str:
-    """A token as a serial: OCR letter confusions to digits, ``/`` and ``-`` kept."""
-    mapped = "".join(DIGIT_FOR_LETTER.get(ch, ch) for ch in fold(token))
-    pieces = _SERIAL_CHARS.findall(mapped)
-    return max(pieces, key=len) if pieces else ""
-
-
-def looks_like_serial(token: str) -> bool:
-    """Mostly digits, and any letter one the OCR prints for a digit."""
-    folded = fold(token)
-    alnum = [ch for ch in folded if ch.isalnum()]
-    if not alnum or len(alnum) > 12:
-        return False
-    digits = sum(ch.isdigit() for ch in alnum)
-    letters_ok = all(ch.isdigit() or ch in DIGIT_FOR_LETTER for ch in alnum)
-    return letters_ok and digits / len(alnum) >= 0.75
+from inference.lookalikes import skeleton
+from inference.roles import RoleModel, ScoredToken, SerialToken, as_serial, line_tokens, scored_tokens
 
 
 def serials_in(text: str) -> set[str]:
     """The serials a line may hold: the whole line or any word of it that reads as one."""
-    return {serial_text(token) for token in {text, *text.split()} if looks_like_serial(token)} - {""}
+    return {as_serial(token) for token in {text, *text.split()}} - {""}
 
 
 def _is_article_fragment(text: str, key: str) -> bool:
@@ -51,76 +35,83 @@ def _is_article_fragment(text: str, key: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class SerialChoice:
     serial: str
-    plausibility: float  # 0..1
+    plausibility: float  # the serial model's chance that it is the serial (with none chosen: that there is none)
     listed: bool  # the table lists it for the article
     line: TextLine | None  # the line it was read from (None: the article's own line)
-    readings: int  # how many plausible readings agree on it
-    rival: float = 0.0  # the strongest reading of another serial the table lists for the article
+    readings: int  # how many readings of the photo say it
+    rival: float = 0.0  # the likeliest other serial the table lists for the article
+    others: tuple[tuple[str, float], ...] = ()  # the next likeliest numbers, with their probabilities
 
 
 NO_SERIAL = SerialChoice("", 0.0, False, None, 0)
+ALTERNATIVES = 3  # the other numbers a choice keeps, for the choices a person is offered
+
+
+def serial_tokens(entry: ArticleEntry, article_line: TextLine, rest_of_line: str, lines: list[TextLine]):
+    """Every number read round an article on ``article_line`` that could be its serial."""
+    tokens: list[SerialToken] = line_tokens(None, rest_of_line)
+    for line in lines:
+        if line.unboxed or line is article_line or line in article_line.parts or overlap(line, article_line) > 0.3:
+            continue
+        if _is_article_fragment(line.text, entry.key):
+            continue
+        tokens += line_tokens(line)
+    return tokens
+
+
+def score_serials(
+    entry: ArticleEntry,
+    article_line: TextLine,
+    rest_of_line: str,
+    lines: list[TextLine],
+    catalog_lengths,
+    model: RoleModel | None,
+) -> tuple[list[ScoredToken], float]:
+    """The numbers round the article, each with its evidence and chance of being the serial; the chance of none."""
+    listed = entry.serials
+    lengths = {len(s) for s in listed} or set(catalog_lengths)
+    return scored_tokens(serial_tokens(entry, article_line, rest_of_line, lines), article_line, listed, lengths, model)
+
+
+def glyph_serial(found: list[TextLine], entry: ArticleEntry, model: RoleModel) -> TextLine | None:
+    """Of the numbers the glyph reader found stamped alone, the one taken as the serial: the clearest
+    one the table lists for the article, else the clearest, if clear enough (``model.glyph_from``)."""
+    clear = [ln for ln in found if ln.score >= model.glyph_from]
+    return max(clear, key=lambda ln: (ln.text in entry.serials, ln.score), default=None)
 
 
 def choose_serial(
-    entry: ArticleEntry, article_line: TextLine, rest_of_line: str, lines: list[TextLine], index_lengths: dict[int, int]
+    entry: ArticleEntry,
+    article_line: TextLine,
+    rest_of_line: str,
+    lines: list[TextLine],
+    catalog_lengths,
+    model: RoleModel | None,
 ) -> SerialChoice:
-    """The serial for an article read on ``article_line`` (``rest_of_line``: the text after it there).
-
-    Every reading near the article, from every variant, votes for its serial
-    text; a serial the table lists for this article counts fully.
-    """
-    listed = entry.serials
-    listed_lengths = _serial_lengths(listed, index_lengths)
-    key = entry.key
-    votes: dict[str, float] = defaultdict(float)
-    agreeing: dict[str, int] = defaultdict(int)
-    best_vote: dict[str, tuple[float, TextLine | None]] = {}
-
-    def vote(serial: str, p: float, line: TextLine | None) -> None:
-        if p >= 0.3:  # only plausible readings agree
-            votes[serial] += p
-            agreeing[serial] += 1
-        if p > best_vote.get(serial, (0.0, None))[0]:
-            best_vote[serial] = (p, line)
-
-    rest = serial_text(rest_of_line)
-    if rest and looks_like_serial(rest_of_line):
-        vote(rest, _serial_plausibility(rest, listed, listed_lengths) * article_line.score, None)
-    for line in lines:
-        if line is article_line or line in article_line.parts or overlap(line, article_line) > 0.3:
-            continue
-        distance = line.distance_to(article_line) / article_line.height
-        nearness = 1.0 if distance <= 4 else max(0.3, 1.0 - (distance - 4) / 12)
-        if _is_article_fragment(line.text, key):
-            continue
-        for serial in (s for s in serials_in(line.text) if len(s) <= 12):
-            vote(serial, _serial_plausibility(serial, listed, listed_lengths) * line.score * nearness, line)
-    if not votes:
+    """The serial for an article read on ``article_line`` (``rest_of_line``: the text after it there):
+    the likeliest number read, from ``model.take_from``; else the glyph reader's find (``glyph_serial``)."""
+    if model is None:
         return NO_SERIAL
-    # The strongest single reading decides; agreeing readings add a little.
-    serial = max(votes, key=lambda s: (best_vote[s][0] + 0.25 * (votes[s] - best_vote[s][0]), s))
-    p, line = best_vote[serial]
-    rival = max((best_vote[s][0] for s in best_vote if s != serial and s in listed), default=0.0)
-    plausibility = min(1.0, p + 0.25 * (votes[serial] - p))
-    return SerialChoice(serial, plausibility, serial in listed, line, agreeing[serial], rival)
-
-
-def _serial_lengths(listed: set[str], catalog_lengths) -> set[int]:
-    """Lengths of the article's listed serials, or of all the catalog's when it lists none."""
-    return {len(s) for s in listed} or set(catalog_lengths)
-
-
-def _serial_plausibility(serial: str, listed: set[str], lengths: set[int]) -> float:
-    """How likely ``serial`` is this article's serial, before OCR score and distance.
-
-    ``lengths`` are the lengths of the article's listed serials, or of every
-    listed serial in the catalog when the article lists none.
-    """
-    if serial in listed:
-        return 1.0
-    n = sum(ch.isdigit() for ch in serial)
-    if n in lengths or len(serial) in lengths:
-        return 0.6
-    if lengths and min(abs(n - k) for k in lengths) == 1 and n <= max(lengths):
-        return 0.45
-    return 0.1
+    scored, none = score_serials(entry, article_line, rest_of_line, lines, catalog_lengths, model)
+    chance: dict[str, float] = {}
+    clearest: dict[str, ScoredToken] = {}
+    for s in scored:
+        chance[s.token.serial] = chance.get(s.token.serial, 0.0) + s.probability
+        if s.token.serial not in clearest or s.probability > clearest[s.token.serial].probability:
+            clearest[s.token.serial] = s
+    ranked = sorted(chance, key=lambda serial: (-chance[serial], serial))
+    if not ranked or chance[ranked[0]] < model.take_from:
+        stamped_alone = [ln for ln in lines if ln.unboxed]
+        others = tuple((ln.text, ln.score) for ln in stamped_alone)
+        others += tuple((serial, chance[serial]) for serial in ranked[:ALTERNATIVES])
+        lone = glyph_serial(stamped_alone, entry, model)
+        if lone is not None:
+            return SerialChoice(lone.text, lone.score, lone.text in entry.serials, lone, 1, 0.0, others[1:])
+        return SerialChoice("", none, False, None, 0, 0.0, others[:ALTERNATIVES])
+    serial = ranked[0]
+    top = clearest[serial]
+    place = top.token.line or article_line
+    readings = sum(s.token.serial == serial and overlap(s.token.line or article_line, place) > 0.2 for s in scored)
+    rival = max((chance[other] for other in ranked[1:] if other in entry.serials), default=0.0)
+    others = tuple((other, chance[other]) for other in ranked[1 : 1 + ALTERNATIVES])
+    return SerialChoice(serial, chance[serial], serial in entry.serials, top.token.line, readings, rival, others)

@@ -4,7 +4,7 @@ Recognition reads these through ``THRESHOLDS``; nothing else in ``inference/``
 holds a decision threshold of its own. The values were set on the tune side of
 the dev photos (``inference.scoring.held_out``), never on the held-out side.
 The confidence model's weights and its ``sure_from`` are data of their own
-(``confidence_model.json``), fitted by ``scripts/fit_confidence.py``.
+(``weights/``), fitted by ``markscan train``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ class Thresholds:
     sure_line_score: float = 0.9  # a crop read this well is the right way up: not also read turned half round
     sure_serial_support: float = 0.8  # a serial the table does not list is taken once readings agree this much
     settled_after: int = 3  # views in a row that changed nothing before the search stops
-    tail_min_score: float = 0.8  # digits read past a gap at a line's end (tails.py) count from this probability
-    lone_min_score: float = 0.9  # a digit read in a window on an empty row (lone_digits.py) counts from this
+    stop_deciding_char: float = 0.68  # no further view once every character that picks the row was read this well
+    glyph_floor: float = 0.5  # the glyph reader's digits count from this probability (lone_digits.py)
+    glyph_candidates: int = 3  # numbers stamped alone the glyph reader offers the serial model, at most
 
     # Articles (reading.py, catalog.py)
     article_min_similarity: float = 0.72  # below this OCR-aware similarity a reading is no catalog article
@@ -32,8 +33,8 @@ class Thresholds:
     join_max: int = 26  # longer than any article and its serial: not worth joining
     serial_only_max_articles: int = 3  # a serial read alone names an article only if so few list it
 
-    # Serials (reading.py)
-    serial_min_plausibility: float = 0.25
+    # Serials (reading.py, confidence.py)
+    rival_min_probability: float = 0.05  # another listed serial this likely (serial model) spoils corroboration
     listed_serial_bonus: float = 0.05  # a serial the table lists outweighs a small doubt about the article
 
     # The visual memory (reading.py, memory.py)

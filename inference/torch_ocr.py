@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from inference.backends import Backend
-from inference.ocr import REC_HEIGHT, Quad, RecognizedText, recognized
+from inference.glyphs import FEATURES_OUTPUT, READ_WIDTH
+from inference.ocr import REC_HEIGHT, Quad, RecognizedText, recognized, window_inputs
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +85,15 @@ class TorchOcrEngine:
         mean, std = self._preprocess.mean.tolist(), self._preprocess.std.tolist()
         self._detector = backend.batched(PixelsIn(onnx_torch.load(det_file), mean, std), "detector", max_batch=8)
         self._recognizer = backend.batched(BestCharacter(onnx_torch.load(rec_file)), "recognizer", max_batch=128)
+        features = onnx_torch.load(rec_file, outputs=[FEATURES_OUTPUT])
+        self._features = backend.batched(features, "window features", max_batch=128)
         self.name = f"PP-OCRv6 (rapidocr, {backend.describe()})"
         log.info("OCR engine ready: %s", self.name)
 
     @property
     def sessions(self):
         """The batching sessions (for their step counts)."""
-        return {"detector": self._detector, "recognizer": self._recognizer}
+        return {"detector": self._detector, "recognizer": self._recognizer, "window features": self._features}
 
     def detect(self, image: np.ndarray) -> list[Quad]:
         resized = self._preprocess.resize(image)
@@ -120,3 +123,8 @@ class TorchOcrEngine:
             text, score = lines[0]
             results.append(recognized(text, score, words[0]))
         return results
+
+    def window_features(self, crops: list[np.ndarray]) -> np.ndarray:
+        if not crops:
+            return np.zeros((0, 0, 0), dtype=np.float32)
+        return np.asarray(self._features(window_inputs(self._rec, crops, READ_WIDTH)), dtype=np.float32)

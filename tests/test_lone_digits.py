@@ -1,18 +1,11 @@
-"""The second search on the block's empty rows: a serial stamped alone, which the detector never boxes."""
-
-import csv
+"""The second search round the block: a serial stamped alone, which the detector never boxes."""
 
 import numpy as np
 import pytest
-from conftest import REAL_ORDERS, REAL_PHOTOS, needs_real_data
 
-from inference.catalog import CatalogIndex
 from inference.crops import Frame
-from inference.lone_digits import WIDTH, Window, lone_serial, row_windows
-from inference.ocr import RecognizedText
-from inference.pipeline import Recognizer
-from inference.settings import THRESHOLDS
-from web.storage.orders_xlsx import read_orders_xlsx
+from inference.glyphs import BLANK, CLASSES, TEXT
+from inference.lone_digits import FLANK, STEP, Window, lone_serials, scan_windows
 
 
 def box(x0, y0, x1, y1):
@@ -32,10 +25,11 @@ def centre(window: Window) -> tuple[float, float]:
 
 
 def test_windows_run_along_the_rows_before_after_and_between_the_block_s_lines():
-    windows = row_windows(ARTICLE[0], BLOCK, [q for q, _ in BLOCK])
+    windows = scan_windows(ARTICLE[0], BLOCK, [q for q, _ in BLOCK])
     rows = {}
     for w in windows:
-        rows.setdefault(w.row, []).append(centre(w)[1])
+        if not w.past_line:
+            rows.setdefault(w.row, []).append(centre(w)[1])
     heights = sorted(float(np.mean(ys)) for ys in rows.values())
     # a pitch above and below (50 px here, at most 1.5 line heights: 45), and the empty row between
     assert heights == pytest.approx([115 - 45, 215, 265 + 45], abs=1)
@@ -43,11 +37,21 @@ def test_windows_run_along_the_rows_before_after_and_between_the_block_s_lines()
         (x0, y0), (x1, _), (_, y2) = w.quad[0], w.quad[1], w.quad[2]
         assert x1 > x0 and y2 > y0  # read left to right, top down, as the lines are
         assert 1.0 * 20 < x1 - x0 < 2.0 * 20  # a character and a half wide
-    assert min(w.quad[0][0] for w in windows) < 100 and max(w.quad[1][0] for w in windows) > 400  # past the block
+    empty = [w for w in windows if not w.past_line]
+    assert min(w.quad[0][0] for w in empty) < 100 and max(w.quad[1][0] for w in empty) > 400  # past the block
+
+
+def test_windows_run_on_past_each_line_s_end():
+    """A serial stamped after the heat number, a gap between: the stretch past each line's end."""
+    windows = [w for w in scan_windows(ARTICLE[0], BLOCK, [q for q, _ in BLOCK]) if w.past_line]
+    for quad, _ in BLOCK:
+        x1, (y0, y1) = quad[:, 0].max(), (quad[:, 1].min(), quad[:, 1].max())
+        on_row = [w for w in windows if y0 <= centre(w)[1] <= y1]
+        assert on_row and min(centre(w)[0] for w in on_row) > x1  # none centred on the line itself
 
 
 def test_no_window_is_centred_on_text_already_read():
-    windows = row_windows(ARTICLE[0], BLOCK, [q for q, _ in BLOCK] + [box(100, 200, 200, 230)])
+    windows = scan_windows(ARTICLE[0], BLOCK, [q for q, _ in BLOCK] + [box(100, 200, 200, 230)])
     assert not any(100 <= x <= 200 and 200 <= y <= 230 for x, y in map(centre, windows))
     assert any(x > 220 and 200 <= y <= 230 for x, y in map(centre, windows))
 
@@ -57,7 +61,7 @@ def test_a_vertical_block_is_scanned_along_its_own_direction():
     turn = np.array([[0, 1], [-1, 0]], dtype=np.float32)  # a quarter turn clockwise, on the screen
     turned = [((q @ turn.T) + np.float32([600, 0]), text) for q, text in BLOCK]
     turned = [(np.roll(q, 1, axis=0), text) for q, text in turned]  # clockwise from the top-left again
-    windows = row_windows(turned[0][0], turned, [q for q, _ in turned])
+    windows = scan_windows(turned[0][0], turned, [q for q, _ in turned])
     assert windows
     along = Frame.of(turned[0][0]).along
     for w in windows:
@@ -68,51 +72,50 @@ def test_a_vertical_block_is_scanned_along_its_own_direction():
         assert np.ptp(ys) > 5 * np.ptp(xs)
 
 
-def _read(text, score):
-    return RecognizedText(text, score, (score,) * len(text))
+def _windows(row, starts, past_line=False):
+    return [Window(row, 1, x, box(x * 20, row * 50, x * 20 + 32, row * 50 + 33), past_line) for x in starts]
 
 
-def _window(row, start):
-    return Window(row, start, box(start * 20, row * 50, start * 20 + 32, row * 50 + 33))
+def _probabilities(classes):
+    """One row per window: the chance of each class, most of it on ``classes[i]``."""
+    out = np.full((len(classes), CLASSES), 0.01, dtype=np.float32)
+    for i, (cls, p) in enumerate(classes):
+        out[i, cls] = p
+    return out / out.sum(axis=1, keepdims=True)
 
 
-def test_two_overlapping_windows_that_read_the_digit_clearly_are_needed():
-    clear, unclear = THRESHOLDS.lone_min_score + 0.05, THRESHOLDS.lone_min_score - 0.05
-    pair = [_window(1, 6.0), _window(1, 6.5)]
-    found = lone_serial(pair, [_read("7", 0.99), _read("7", clear)])
-    assert (found.digits, found.score) == ("7", clear)
-    assert found.quad[0].tolist() == pair[0].quad[0].tolist() and found.quad[1].tolist() == pair[1].quad[1].tolist()
-    assert lone_serial(pair, [_read("7", 0.99), _read("7", unclear)]) is None  # only one read it clearly
-    assert lone_serial(pair, [_read("7", 0.99), _read("1", 0.99)]) is None  # they disagree
-    apart = [_window(1, 2.0), _window(1, 2.0 + WIDTH + 1)]
-    assert lone_serial(apart, [_read("7", 0.99), _read("7", 0.99)]) is None  # two glyphs, not one
-    rows = [_window(0, 6.0), _window(1, 6.0)]
-    assert lone_serial(rows, [_read("7", 0.99), _read("7", 0.99)]) is None  # on two rows
-    assert lone_serial(pair, [_read("A", 0.99), _read("A", 0.99)]) is None  # a letter is no serial
-    assert lone_serial(pair, [_read("123", 0.99), _read("123", 0.99)]) is None  # three digits: a line's text
+def _row(middle, width=12):
+    """A row of windows half a character apart: bare surface but ``middle`` {start: (class, chance)}."""
+    starts = [k * STEP for k in range(width)]
+    return starts, [middle.get(x, (BLANK, 0.95)) for x in starts]
 
 
-def test_of_two_rows_that_read_digits_the_clearer_wins():
-    windows = [_window(0, 3.0), _window(0, 3.5), _window(2, 6.0), _window(2, 6.5)]
-    readings = [_read("1", 0.95), _read("1", 0.93), _read("7", 0.99), _read("7", 0.98)]
-    assert lone_serial(windows, readings).digits == "7"
+def test_a_digit_alone_on_bare_surface_is_a_serial_and_its_runner_up_is_kept():
+    starts, classes = _row({2.5: (7, 0.6), 3.0: (7, 0.95), 3.5: (7, 0.7)})
+    probabilities = _probabilities(classes)
+    probabilities[6, 1] = 0.04  # a 1 is the next likeliest reading of the clearest window (at 3.0)
+    found = lone_serials(_windows(0, starts), probabilities)
+    assert [s.digits for s in found] == ["7"]
+    assert found[0].score > 0.7 and found[0].runner_up == "1"
 
 
-@needs_real_data
-def test_a_serial_stamped_alone_under_the_block_is_found(ocr_engine):
-    """A dev photo (tune side) whose serial ``7`` is stamped alone under the heat numbers: no line is
-    boxed there; the windows along the row below the block read it. Not sure: nothing boxed corroborates it."""
-    with open(REAL_PHOTOS / "labels.csv", encoding="utf-8") as f:
-        label = next(row for row in csv.DictReader(f) if row["image_file"] == "372.JPG")
-    assert label["label_text"] == "АМ116.05.02.201 7"
-    result = Recognizer(ocr_engine, CatalogIndex(read_orders_xlsx(REAL_ORDERS).rows)).recognize(
-        REAL_PHOTOS / "images" / "372.JPG"
-    )
-    assert result.marking == label["label_text"]
-    serial = result.best.serial_line
-    assert serial.unboxed and serial.searched and serial.text == "7"
-    lowest_line = max(
-        (ln for ln in result.lines if not ln.searched and ln.variant == "upright"), key=lambda ln: ln.centre[1]
-    )
-    assert serial.centre[1] > lowest_line.centre[1]  # below the block
-    assert not result.sure
+def test_text_beside_a_digit_makes_it_no_lone_serial():
+    """A digit read at the edge of other text (a letter beside it) is a piece of that text."""
+    starts, classes = _row({3.0: (7, 0.95), 3.0 + FLANK: (TEXT, 0.95), 3.0 - FLANK: (TEXT, 0.95)})
+    found = lone_serials(_windows(0, starts), _probabilities(classes))
+    assert all(s.score < 0.1 for s in found)
+
+
+def test_two_digits_a_character_apart_are_one_number_three_are_a_line():
+    starts, classes = _row({2.0: (1, 0.95), 3.0: (5, 0.95)})
+    assert [s.digits for s in lone_serials(_windows(0, starts), _probabilities(classes))] == ["15"]
+    starts, classes = _row({1.0: (1, 0.95), 2.0: (5, 0.95), 3.0: (2, 0.95)})
+    assert lone_serials(_windows(0, starts), _probabilities(classes)) == []
+
+
+def test_unclear_digits_are_no_glyphs():
+    starts, classes = _row({3.0: (7, 0.3)})
+    probabilities = _probabilities(classes)
+    probabilities[6, BLANK] = 0.6  # the window is likelier bare than a 7
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    assert lone_serials(_windows(0, starts), probabilities, floor=0.5) == []

@@ -8,7 +8,10 @@ from test_reading import line
 from inference.catalog import CatalogIndex
 from inference.lookalikes import skeleton
 from inference.memory import Neighbour, VisualMemory, article_support
+from inference.models import Models
 from inference.reading import read_marking
+
+ROLES = Models.load().roles
 
 
 def unit(seed: int, dim: int = 384) -> np.ndarray:
@@ -78,26 +81,26 @@ INDEX = CatalogIndex(
 
 def test_memory_completes_a_serial_only_reading():
     lines = [line("3089", 0)]
-    assert read_marking(lines, INDEX)[0].marking == "195-30-1222 3089"  # a tie, broken by name
-    remembered = read_marking(lines, INDEX, memory={skeleton("195-30-1286"): 0.9})
+    assert read_marking(lines, INDEX, ROLES)[0].marking == "195-30-1222 3089"  # a tie, broken by name
+    remembered = read_marking(lines, INDEX, ROLES, memory={skeleton("195-30-1286"): 0.9})
     assert remembered[0].marking == "195-30-1286 3089" and remembered[0].memory_share == 0.9
 
 
 def test_memory_recalls_an_article_the_ocr_missed():
     lines = [line("2660", 0)]  # listed for 195-30-1285 only; nothing else read
-    remembered = read_marking(lines, INDEX, memory={skeleton("195-30-1285"): 1.0})
+    remembered = read_marking(lines, INDEX, ROLES, memory={skeleton("195-30-1285"): 1.0})
     assert remembered[0].marking == "195-30-1285 2660"
 
 
 def test_the_memory_never_names_an_article_on_its_own():
-    assert read_marking([], INDEX, memory={skeleton("195-30-1286"): 1.0}) == []
+    assert read_marking([], INDEX, ROLES, memory={skeleton("195-30-1286"): 1.0}) == []
     # Text that holds nothing of the article or its serials: still nothing from the memory.
-    assert read_marking([line("ST20", 0)], INDEX, memory={skeleton("195-30-1286"): 1.0}) == []
+    assert read_marking([line("ST20", 0)], INDEX, ROLES, memory={skeleton("195-30-1286"): 1.0}) == []
 
 
 def test_a_clear_reading_is_never_overridden():
     lines = [line("195-30-1285", 0), line("2660", 40)]
-    remembered = read_marking(lines, INDEX, memory={skeleton("195-30-1286"): 1.0})
+    remembered = read_marking(lines, INDEX, ROLES, memory={skeleton("195-30-1286"): 1.0})
     assert remembered[0].marking == "195-30-1285 2660"
 
 
@@ -111,4 +114,5 @@ def test_a_poisoned_entry_cannot_flip_a_result():
     assert memory.search(look)[0].entry_id == 99
     assert list(support) == ["195-30-1286"]  # the poisoned entry alone supports nothing
     lines = [line("3089", 0)]
-    assert read_marking(lines, INDEX, memory={skeleton(a): s for a, s in support.items()})[0].article == "195-30-1286"
+    remembered = read_marking(lines, INDEX, ROLES, memory={skeleton(a): s for a, s in support.items()})
+    assert remembered[0].article == "195-30-1286"

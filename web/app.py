@@ -48,7 +48,8 @@ def create_app(config: Config, engine=None) -> Starlette:
         if config.visual_memory:
             embedder = backend.embedder()
             memory = await visual_memory.load(db, embedder)
-        pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder)
+        models = config.trained_models()
+        pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder, models)
         onec_config = OnecConfig.load(config.data_dir)
         onec = OnecClient(onec_config) if onec_config else None
         services = Services(db, pool, config.photos(), onec, config.public_url)

@@ -12,6 +12,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows, run_with_database, shown
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -25,14 +27,24 @@ def _backend(args: argparse.Namespace):
     return Backend.from_env(name=getattr(args, "backend", None))
 
 
+def _models(args: argparse.Namespace):
+    """The reader's learned models: ``--models``, else $MARKSCAN_MODELS, else the shipped ones."""
+    import os
+
+    from inference.models import Models
+
+    return Models.load(getattr(args, "models", None) or os.environ.get("MARKSCAN_MODELS") or None)
+
+
 def _recognizer(args: argparse.Namespace):
     """A recognizer for the CLI: the catalog it names, and the app's visual memory with ``--memory``."""
     from inference.catalog import CatalogIndex
     from inference.pipeline import Recognizer
 
+    models = _models(args)
     rows = load_catalog_rows(args.catalog, args.data)
     backend = _backend(args)
-    recognizer = Recognizer(backend.ocr_engine(), CatalogIndex(rows))
+    recognizer = Recognizer(backend.ocr_engine(), CatalogIndex(rows), models=models)
     if getattr(args, "app_memory", False):
         from web import visual_memory
 
@@ -132,103 +144,180 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from inference.confidence import evidence
     from inference.photo import PhotoError
     from inference.scoring import held_out
+    from inference.training.crossval import PhotoResult, summary
+    from inference.training.labelled import labelled_folder
 
-    directory = Path(args.directory)
-    with open(directory / "labels.csv", encoding="utf-8") as f:
-        every = list(csv.DictReader(f))
-    on_side = [args.side == "all" or held_out(label["label_text"]) == (args.side == "held-out") for label in every]
-    labels = [label for label, inside in zip(every, on_side, strict=True) if inside]
+    if args.split == "family":
+        return _evaluate_by_family(args)
     if args.memory == "other-side" and args.side == "all":
         print("--memory other-side needs --side tune or --side held-out", file=sys.stderr)
         return 2
+    every = labelled_folder(args.directory)
+    on_side = [args.side == "all" or held_out(p.truth) == (args.side == "held-out") for p in every]
+    photos = [p for p, inside in zip(every, on_side, strict=True) if inside]
     recognizer = _recognizer(args)
-    if args.memory == "leave-one-out":
-        recognizer.embedder, recognizer.memory = _labelled_memory(directory, labels, _backend(args))
-    elif args.memory == "other-side":
-        others = [label for label, inside in zip(every, on_side, strict=True) if not inside]
-        recognizer.embedder, recognizer.memory = _labelled_memory(directory, others, _backend(args))
-    scores, plain_scores, latencies, memory_times, photos = [], [], [], [], []
-    memory_changed = 0
+    if args.memory:
+        remembered = (
+            photos if args.memory == "leave-one-out" else [p for p, i in zip(every, on_side, strict=True) if not i]
+        )
+        recognizer.embedder, recognizer.memory = _labelled_memory(remembered, _backend(args))
+    results, plain, memory_times = [], [], []
     readings_by_marking: dict[str, list[dict]] = defaultdict(list)
     records = open(args.records, "w", encoding="utf-8") if args.records else None  # noqa: SIM115
-    for label in labels:
-        path = directory / "images" / label["image_file"]
-        truth = label["label_text"]
+    for photo in photos:
 
-        def exclude(entry_id: int, article: str, serial: str, truth=truth) -> bool:
+        def exclude(entry_id: int, article: str, serial: str, truth=photo.truth) -> bool:
             return f"{article} {serial}".strip() == truth  # never a photo of the same marking
 
         t = time.perf_counter()
         try:
-            recognition = recognizer.recognize(path, exclude=exclude)
+            recognition = recognizer.recognize(photo.source, exclude=exclude)
         except (PhotoError, OSError) as exc:
-            log.warning("%s: %s", path.name, exc)
+            log.warning("%s: %s", photo.name, exc)
             recognition = None
-        latencies.append(time.perf_counter() - t)
-        score = _score(label, recognition)
-        scores.append(score)
-        read = recognition.marking if recognition else ""
-        sure = bool(recognition and recognition.sure)
-        probability = recognition.probability if recognition else 0.0
-        photos.append((label["image_file"], truth, read, score.exact == 1, sure, probability))
+        result = PhotoResult(photo, recognition, time.perf_counter() - t)
+        results.append(result)
         if recognition is not None:
-            readings_by_marking[truth].append(recognition.to_dict())
+            recognition.variants = {}
+            readings_by_marking[photo.truth].append(recognition.to_dict())
+            if recognition.best is not None:
+                result.evidence = evidence(recognition.best, recognition.candidates, recognizer.index)
         if args.memory:
-            plain_scores.append(_score(label, recognition and recognition.without_memory()))
-            memory_changed += bool(recognition and recognition.memory_changed)
+            plain.append(PhotoResult(photo, recognition and recognition.without_memory(), 0.0))
             memory_times.append(recognition.timings.get("memory", 0.0) if recognition else 0.0)
         if records is not None:
-            best = recognition.best if recognition else None
-            facts = evidence(best, recognition.candidates, recognizer.index) if best else {}
-            record = {"image_file": label["image_file"], "truth": truth, "read": read, "right": score.exact == 1}
-            record.update(held_out=held_out(truth), probability=probability, sure=sure, evidence=facts)
+            record = {"image_file": photo.name, "truth": photo.truth, "read": result.marking, "right": result.right}
+            record.update(probability=result.probability, sure=result.sure, evidence=result.evidence)
             records.write(json.dumps(record, ensure_ascii=False) + "\n")
     if records is not None:
         records.close()
-    latencies.sort()
-    summary = {
-        "n": len(scores),
-        "side": args.side,
-        **_means(scores),
-        **_trust([p[3] for p in photos], [p[4] for p in photos], [p[5] for p in photos]),
-        "p50_s": round(_percentile(latencies, 50), 3),
-        "p95_s": round(_percentile(latencies, 95), 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-    summary.update(_parts(readings_by_marking, recognizer.confidence.sure_from))
+    figures = {"split": "marking", "side": args.side, **summary(results)}
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    figures.update(_parts(readings_by_marking, recognizer.confidence.sure_from))
     if args.memory:
-        memory_times.sort()
-        summary["memory_changed"] = memory_changed
-        summary["memory_lowered"] = sum(a.score < b.score for a, b in zip(scores, plain_scores, strict=True))
-        summary["memory_added_p50_s"] = round(_percentile(memory_times, 50), 3)
-        summary["memory_added_p95_s"] = round(_percentile(memory_times, 95), 3)
-        summary["without_memory"] = _means(plain_scores)
-    if args.verbose:
-        # Wrong-but-sure first: the misses a clerk would not catch.
-        for name, truth, text, _, sure, probability in sorted((p for p in photos if not p[3]), key=lambda p: not p[4]):
-            flag = "SURE " if sure else ""
-            print(f"  {flag}{name}: expected {truth!r}, read {text!r} (p {probability:.2f})", file=sys.stderr)
-    if args.json:
-        print(json.dumps(summary))
-    else:
+        scores, plain_scores = [r.score() for r in results], [r.score() for r in plain]
+        figures["memory_changed"] = sum(bool(r.recognition and r.recognition.memory_changed) for r in results)
+        figures["memory_lowered"] = sum(a.score < b.score for a, b in zip(scores, plain_scores, strict=True))
+        figures["memory_added_p50_s"] = round(float(np.percentile(memory_times, 50)), 3) if memory_times else 0.0
+        figures["memory_added_p95_s"] = round(float(np.percentile(memory_times, 95)), 3) if memory_times else 0.0
+        figures["without_memory"] = {k: summary(plain)[k] for k in ("score", "exact", "sure_share", "wrong_sure")}
+    _print_figures(figures, args.json)
+    if not args.json:
         print(
-            f"{summary['n']} photos  score {summary['score']:.4f}  (IoU {summary['iou']:.3f}, "
-            f"char {summary['char']:.3f}, exact {summary['exact']:.3f}, "
-            f"exact after folding look-alikes {summary['exact_folded']:.3f})\n"
-            f"sure {summary['sure_share']:.3f} of photos, wrong but sure {summary['wrong_sure']:.3f}, "
-            f"ECE {summary['ece']:.3f}\n"
-            f"markings photographed more than once, read as one part: {summary['parts_right']} of "
-            f"{summary['parts']} right, {summary['parts_sure']} sure, {summary['parts_wrong_sure']} wrong but sure\n"
-            f"latency p50 {summary['p50_s']} s, p95 {summary['p95_s']} s; peak memory {summary['peak_rss_mb']} MB"
+            f"markings photographed more than once, read as one part: {figures['parts_right']} of "
+            f"{figures['parts']} right, {figures['parts_sure']} sure, {figures['parts_wrong_sure']} wrong but sure; "
+            f"peak memory {figures['peak_rss_mb']} MB"
         )
         if args.memory:
-            plain = summary["without_memory"]
+            without = figures["without_memory"]
             print(
-                f"without memory: score {plain['score']:.4f}, exact {plain['exact']:.3f}; memory changed "
-                f"{memory_changed} answers ({summary['memory_lowered']} for the worse), "
-                f"added p50 {summary['memory_added_p50_s']} s, "
-                f"p95 {summary['memory_added_p95_s']} s"
+                f"without memory: score {without['score']:.4f}, exact {without['exact']:.3f}; memory changed "
+                f"{figures['memory_changed']} answers ({figures['memory_lowered']} for the worse), added p50 "
+                f"{figures['memory_added_p50_s']} s, p95 {figures['memory_added_p95_s']} s"
             )
+    if args.verbose:
+        _print_misses(results)
+    return 0
+
+
+def _evaluate_by_family(args: argparse.Namespace) -> int:
+    """Cross-validation over part families: each family read by models fitted without it."""
+    from inference.training.crossval import by_family, summary, train
+    from inference.training.labelled import labelled_folder
+
+    if args.side != "all" or args.memory or args.records:
+        print("--split family reads every photo: --side, --memory and --records do not apply", file=sys.stderr)
+        return 2
+    recognizer = _recognizer(args)
+    trained = train(labelled_folder(args.directory), recognizer, log=_progress(args))
+    figures = {"split": "family", **summary(trained.results), "families": by_family(trained.results)}
+    _print_figures(figures, args.json)
+    if args.verbose:
+        _print_misses(trained.results)
+    return 0
+
+
+def _progress(args: argparse.Namespace):
+    quiet = getattr(args, "json", False)
+    return (lambda _: None) if quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+
+
+def _print_misses(results) -> None:
+    """The photos read wrong, wrong-but-sure first, with the first choices offered."""
+    for r in sorted((r for r in results if not r.right), key=lambda r: not r.sure):
+        flag = "SURE " if r.sure else ""
+        offered = ", ".join(r.choices[:3])
+        print(
+            f"  {flag}{r.photo.name}: expected {r.photo.truth!r}, read {r.marking!r} "
+            f"(p {r.probability:.2f}; offered {offered})",
+            file=sys.stderr,
+        )
+
+
+def _print_figures(figures: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return
+    print(
+        f"{figures['n']} photos  score {figures['score']:.4f}  exact {figures['exact']:.3f}  "
+        f"sure {figures['sure_share']:.3f}  wrong but sure {figures['wrong_sure']:.3f}  ECE {figures['ece']:.3f}\n"
+        f"right among the first 3 choices: {figures['choice3_of_misses']:.3f} of {figures['misses']} misses; "
+        f"lone serials (one or two digits) right: {figures['lone_right']:.3f} of {figures['lone_serials']}\n"
+        f"latency p50 {figures['p50_s']} s, p95 {figures['p95_s']} s"
+    )
+    for family, row in figures.get("families", {}).items():
+        print(
+            f"  {family:<16} {row['n']:>3} photos  score {row['score']:.3f}  exact {row['exact']:.3f}  "
+            f"sure {row['sure_share']:.2f}  wrong but sure {row['wrong_sure']:.3f}"
+        )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Fit the reader's models on labelled photos and confirmed scans; report family-out figures."""
+    from inference.models import CONFIDENCE_MODEL, GLYPH_HEAD, SERIAL_MODEL
+    from inference.training.crossval import by_family, read_all, summary, train
+    from inference.training.labelled import labelled_folder
+
+    photos = [p for folder in args.folders for p in labelled_folder(folder)]
+    if args.confirmed:
+        from web import operations
+        from web.config import Config
+
+        store = Config.from_env(data_dir=Path(args.data)).photos()
+        photos += _with_database(args.data, lambda db: operations.confirmed_photos(db, store))
+    if len({p.family for p in photos}) < 2:
+        print(
+            "markscan train: photos of at least two part families are needed (labelled folders, --confirmed)",
+            file=sys.stderr,
+        )
+        return 2
+    recognizer = _recognizer(args)
+    log = _progress(args)
+    log(f"{len(photos)} photos of {len({p.family for p in photos})} part families; reading them with the models in use")
+    before = read_all(photos, lambda _: recognizer)
+    trained = train(photos, recognizer, seed=args.seed, log=log)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / SERIAL_MODEL).write_text(trained.roles.to_json(), encoding="utf-8")
+    (out / GLYPH_HEAD).write_bytes(trained.glyph_head)
+    (out / CONFIDENCE_MODEL).write_text(trained.confidence.to_json(), encoding="utf-8")
+    report = {
+        "photos": len(photos),
+        "seed": args.seed,
+        "seconds": round(trained.fit_seconds, 1),
+        "before": summary(before),
+        "after": {"split": "family", **summary(trained.results), "families": by_family(trained.results)},
+        "written": str(out),
+    }
+    (out / "training.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    print("before: the models in use, reading every photo (they may have been fitted on them)")
+    _print_figures(report["before"], False)
+    print("after: each part family read by models fitted without it")
+    _print_figures(report["after"], False)
+    print(f"models written to {out} in {report['seconds']} s; serve them with MARKSCAN_MODELS={out}")
     return 0
 
 
@@ -245,60 +334,21 @@ def _parts(readings_by_marking: dict[str, list[dict]], sure_from: float) -> dict
     }
 
 
-def _trust(right: list[bool], sure: list[bool], probabilities: list[float]) -> dict[str, float]:
-    """How far "sure" can be trusted: its share, how often it is wrong, and the calibration error."""
-    from inference.scoring import expected_calibration_error
-
-    n = len(right) or 1
-    called = sum(sure)
-    wrong = sum(s and not r for r, s in zip(right, sure, strict=True))
-    return {
-        "sure_share": round(called / n, 4),
-        "wrong_sure": round(wrong / n, 4),
-        "wrong_among_sure": round(wrong / called, 4) if called else 0.0,
-        "ece": round(expected_calibration_error(probabilities, right), 4),
-    }
-
-
-def _labelled_memory(directory: Path, labels: list[dict], backend):
-    """The embedder and a visual memory of every labelled photo in ``directory``."""
+def _labelled_memory(photos, backend):
+    """The embedder and a visual memory of labelled ``photos``."""
     from inference.memory import VisualMemory
     from inference.photo import PhotoError, load_photo
 
     embedder = backend.embedder()
     memory = VisualMemory(embedder.dimension)
-    for number, label in enumerate(labels):
-        article, _, serial = label["label_text"].partition(" ")
+    for number, photo in enumerate(photos):
+        article, _, serial = photo.truth.partition(" ")
         try:
-            photo = load_photo(directory / "images" / label["image_file"])
+            loaded = load_photo(photo.source)
         except (PhotoError, OSError):
             continue
-        memory.add(number, embedder.embed(photo.image), article, serial)
+        memory.add(number, embedder.embed(loaded.image), article, serial)
     return embedder, memory
-
-
-def _score(label: dict, recognition):
-    from inference.scoring import parse_yolo, score_reading
-
-    text, boxes = (recognition.marking, recognition.yolo_boxes()) if recognition else ("", [])
-    return score_reading(label["label_text"], parse_yolo(label["label"]), text, boxes)
-
-
-def _means(scores: list) -> dict[str, float]:
-    """The mean score and its parts."""
-    return {key: _mean([getattr(s, key) for s in scores]) for key in ("score", "iou", "char", "exact", "exact_folded")}
-
-
-def _mean(values: list[float]) -> float:
-    return round(sum(values) / len(values), 4) if values else 0.0
-
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return 0.0
-    k = (len(sorted_values) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
@@ -474,7 +524,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.config import Config, ConfigError
 
     config = Config.from_env(
-        data_dir=Path(args.data) if args.data else None, workers=args.workers, backend=args.backend
+        data_dir=Path(args.data) if args.data else None, workers=args.workers, backend=args.backend, models=args.models
     )
     if args.demo:
         print(seed_demo(config.data_dir), flush=True)
@@ -555,6 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
             choices=BACKENDS,
             help="what runs the models (default: $MARKSCAN_BACKEND or onnx; torch reads $MARKSCAN_DEVICE)",
         )
+        p.add_argument("--models", help="a folder of trained models (default: $MARKSCAN_MODELS or the shipped ones)")
 
     def with_catalog(p: argparse.ArgumentParser) -> None:
         p.add_argument("--catalog", help="orders .xlsx or markscan database (default: the app's database)")
@@ -589,6 +640,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--records", metavar="FILE", help="write each photo's reading and evidence here (JSON lines)")
     p.add_argument(
+        "--split",
+        choices=["marking", "family"],
+        default="marking",
+        help="family: cross-validation over part families, every family read by models fitted without it "
+        "(needs torch, minutes); marking: the models in use, on the side --side names",
+    )
+    p.add_argument(
         "--memory",
         choices=["leave-one-out", "other-side"],
         help="with a visual memory of the other labelled photos (never those of the same marking), "
@@ -596,6 +654,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     with_catalog(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("train", help="fit the reader's models on labelled photos and the app's confirmed scans")
+    p.add_argument("folders", nargs="*", help="labelled folders: images/ and labels.csv")
+    p.add_argument("--confirmed", action="store_true", help="with the photos of the app's confirmed scans (--data)")
+    p.add_argument("--out", default="markscan-models", help="where to write the models (default: markscan-models)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    with_catalog(p)
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("serve", help="start the web app")
     p.add_argument("--host", default="127.0.0.1")
@@ -676,10 +743,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     from inference.backends import BackendError
+    from inference.models import ModelsError
+    from inference.training import TrainingError
 
     try:
         return args.func(args)
-    except BackendError as exc:
+    except (BackendError, ModelsError, TrainingError) as exc:
         print(f"markscan: {exc}", file=sys.stderr)
         return 2
 

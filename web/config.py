@@ -51,6 +51,7 @@ class Config:
     backend: str = "onnx"  # what runs the models: onnx (onnxruntime) or torch (inference.backends)
     device: str = "cpu"  # cpu or cuda (torch only)
     precision: str = "fp32"  # fp32 or fp16 on cuda
+    models: str = ""  # a folder of trained models (markscan train --out); "": the ones shipped in the package
 
     def inference_backend(self):
         """The runtime for the models these settings name (``inference.backends.Backend``)."""
@@ -83,6 +84,15 @@ class Config:
             )
         return key
 
+    def trained_models(self):
+        """The reader's learned models these settings name (``inference.models``)."""
+        from inference.models import Models, ModelsError
+
+        try:
+            return Models.load(self.models or None)
+        except ModelsError as exc:
+            raise ConfigError(f"MARKSCAN_MODELS: {exc}") from exc
+
     def photos(self):
         """The photo store these settings name (``web.storage.photos``)."""
         from web.storage.photos import open_photo_store
@@ -95,6 +105,7 @@ class Config:
     def check(self) -> None:
         """Settings that cannot work, refused at start-up with what to do (ConfigError)."""
         self.photos()
+        self.trained_models()
         from inference.backends import BackendError
 
         try:
@@ -128,6 +139,7 @@ class Config:
             "backend": env.get("MARKSCAN_BACKEND", "onnx"),
             "device": env.get("MARKSCAN_DEVICE", "cpu"),
             "precision": env.get("MARKSCAN_PRECISION", "fp32"),
+            "models": env.get("MARKSCAN_MODELS", ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

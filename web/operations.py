@@ -277,3 +277,24 @@ async def reload_catalog(services: Services) -> CatalogIndex:
     if services.pool is not None:
         services.pool.replace_catalog(index)
     return index
+
+
+async def confirmed_photos(db, photos: PhotoStore) -> list:
+    """The photos of every confirmed scan, labelled with what the person confirmed (``markscan train``).
+
+    A scan of several photos gives each of them; a photo gone from the store is left out.
+    """
+    from inference.training.labelled import LabelledPhoto
+
+    labelled = []
+    for scan in await scans.confirmed_scans(db):
+        truth = f"{scan.confirmed_article or ''} {scan.confirmed_serial or ''}".strip()
+        keys = [r.get("photo_key") for r in scan.reading.get("photos") or []] or [scan.photo_key]
+        for number, key in enumerate(k for k in keys if k):
+            try:
+                data = await photos.read(key)
+            except (OSError, KeyError, ValueError):
+                log.warning("scan %s: photo %s is gone from the store", scan.id, key)
+                continue
+            labelled.append(LabelledPhoto(f"scan-{scan.id}-{number + 1}", data, truth))
+    return labelled

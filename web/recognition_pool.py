@@ -17,6 +17,7 @@ from inference.catalog import CatalogIndex
 from inference.embedder import Embedder, RecentEmbeddings
 from inference.fusion import fuse
 from inference.memory import Neighbour, VisualMemory
+from inference.models import Models
 from inference.ocr import OcrEngine
 from inference.photo import Photo, load_photo, thumbnail_jpeg
 from inference.pipeline import Recognition, Recognizer
@@ -37,9 +38,10 @@ class RecognitionPool:
         queue_limit: int,
         memory: VisualMemory | None = None,
         embedder: Embedder | None = None,
+        models: Models | None = None,
     ):
         embedder = RecentEmbeddings(embedder) if embedder is not None else None
-        self.recognizer = Recognizer(engine, index, memory=memory, embedder=embedder)
+        self.recognizer = Recognizer(engine, index, memory=memory, embedder=embedder, models=models)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recognize")
         self._slots = threading.BoundedSemaphore(workers + queue_limit)
 
@@ -51,12 +53,12 @@ class RecognitionPool:
     def replace_catalog(self, index: CatalogIndex) -> None:
         """Use a new catalog for photos from now on (readings in flight keep the old one)."""
         old = self.recognizer
-        self.recognizer = Recognizer(old.engine, index, old.plan, old.memory, old.embedder, old.confidence)
+        self.recognizer = Recognizer(old.engine, index, old.plan, old.memory, old.embedder, old.models)
 
     def replace_memory(self, memory: VisualMemory) -> None:
         """Search a freshly loaded memory from now on (another replica changed the entries)."""
         old = self.recognizer
-        self.recognizer = Recognizer(old.engine, old.index, old.plan, memory, old.embedder, old.confidence)
+        self.recognizer = Recognizer(old.engine, old.index, old.plan, memory, old.embedder, old.models)
 
     def fuse(self, readings: list[dict]) -> dict:
         """One reading from the readings of several photos of one part (``inference.fusion``)."""

@@ -211,6 +211,12 @@ async def list_scans(
     return [_scan(r) for r in await db.fetchall(sql, [*params, limit, offset])]
 
 
+async def confirmed_scans(db: Database) -> list[Scan]:
+    """Every scan confirmed as a part the orders table lists, oldest first: what a plant's readers learn from."""
+    sql = f"SELECT {_COLUMNS} FROM scans WHERE confirmed_at IS NOT NULL AND confirmed_off_catalog = 0 ORDER BY id"
+    return [_scan(r) for r in await db.fetchall(sql)]
+
+
 async def scan_filters(db: Database) -> tuple[list[str], list[str]]:
     """The order numbers and stations that scans have, for the history's filters."""
     orders = sorted(r[0] for r in await db.fetchall("SELECT DISTINCT order_number FROM scans WHERE order_number != ''"))

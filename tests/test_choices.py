@@ -1,0 +1,67 @@
+"""What a person is offered to tap when a reading is not sure."""
+
+import numpy as np
+import pytest
+from conftest import row
+
+from inference.catalog import CatalogIndex
+from inference.choices import NO_SERIAL, SERIAL, TWIN, likely_choices
+from inference.confidence import assess
+from inference.lines import TextLine
+from inference.models import Models
+from inference.reading import read_marking
+
+MODELS = Models.load()
+INDEX = CatalogIndex(
+    [row("195-30-1285", s) for s in ("2660", "2661", "2662", "2645", "2700")]
+    + [row("АМ117.07.01.210", "31"), row("АМ117.07.01.211", "31"), row("АМ116.06.00.962", "1")]
+    + [row("АМ116.06.00.962", "2")]
+)
+
+
+def line(text, y=0.0, chars=None, variant="upright"):
+    quad = np.array([[0, y], [200, y], [200, y + 30], [0, y + 30]], dtype=np.float32)
+    chars = tuple(chars) if chars is not None else (0.99,) * len(text.replace(" ", ""))
+    return TextLine(text, sum(chars) / len(chars), quad, variant, (), None, chars)
+
+
+def offered(lines):
+    candidates = read_marking(lines, INDEX, MODELS.roles)
+    assess(candidates, INDEX, MODELS.confidence)
+    return candidates[0], likely_choices(candidates, INDEX)
+
+
+@pytest.mark.parametrize("views", [("upright",), ("upright", "contrast")])
+def test_listed_serials_one_misread_digit_away_are_offered(views):
+    """2669 read, unlisted: 2660, 2661 and 2662 are listed, one digit away; the confusable 2660 first.
+    Whether or not 2669 was taken as the serial (read once, the serial model doubts an unlisted number)."""
+    serial = [line("2669", 40, chars=(0.99, 0.99, 0.99, 0.7), variant=v) for v in views]
+    best, choices = offered([line("195-30-1285"), *serial])
+    assert best.article == "195-30-1285" and not best.sure
+    listed = [c for c in choices if c.reason == SERIAL]
+    assert {c.serial for c in listed} <= {"2660", "2661", "2662"} and len(listed) >= 2
+    assert listed[0].serial == "2660"  # 9 and 0 are look-alikes to the recognizer
+
+
+def test_the_twin_article_is_offered_where_its_deciding_character_was_unclear():
+    best, choices = offered([line("AM1170701210", chars=(0.99,) * 11 + (0.5,)), line("31", 40)])
+    assert best.marking == "АМ117.07.01.210 31" and not best.sure
+    assert ("АМ117.07.01.211 31", TWIN) in [(c.marking, c.reason) for c in choices]
+
+
+def test_the_article_alone_is_offered_where_the_number_taken_was_doubtful():
+    best, choices = offered([line("195-30-1285"), line("2661", 40, chars=(0.99, 0.5, 0.99, 0.6))])
+    assert best.serial == "2661" and not best.sure
+    assert ("195-30-1285", NO_SERIAL) in [(c.marking, c.reason) for c in choices]
+
+
+def test_an_article_with_few_serials_offers_them_when_none_was_read():
+    best, choices = offered([line("AM116.06.00.962")])
+    assert best.marking == "АМ116.06.00.962" and not best.sure
+    assert {"АМ116.06.00.962 1", "АМ116.06.00.962 2"} <= {c.marking for c in choices}
+
+
+def test_the_best_reading_itself_is_never_offered():
+    best, choices = offered([line("195-30-1285"), line("2661", 40)])
+    assert best.marking not in {c.marking for c in choices}
+    assert len({c.marking for c in choices}) == len(choices)
