@@ -43,15 +43,15 @@ class OcrEngine(Protocol):
     """Detection finds text lines; recognition reads upright line crops.
 
     ``recognize`` reads each crop at its own width, padded to at least the recognizer's
-    usual 320 px; with ``width`` every crop is scaled to that width and read unpadded
-    (a window round one or two characters: ``inference.lone_digits``).
+    usual 320 px; ``window_features`` gives the recognizer's features for small windows
+    round a character or two (the glyph reader, ``inference.glyphs``).
     """
 
     name: str
 
     def detect(self, image: np.ndarray) -> list[Quad]: ...
 
-    def recognize(self, crops: list[np.ndarray], width: int | None = None) -> list[RecognizedText]: ...
+    def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]: ...
 
     def window_features(self, crops: list[np.ndarray]) -> np.ndarray:
         """The recognizer's own features for small windows read at ``glyphs.READ_WIDTH`` x 48 px, before
@@ -121,31 +121,16 @@ class RapidOcrEngine:
             return []
         return [np.asarray(b, dtype=np.float32) for b in result.boxes]
 
-    def recognize(self, crops: list[np.ndarray], width: int | None = None) -> list[RecognizedText]:
+    def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]:
         from rapidocr.ch_ppocr_rec import TextRecInput
 
         if not crops:
             return []
-        if width is not None:
-            return self._recognize_at(crops, width)
         result = self._rec(TextRecInput(img=crops, return_word_box=True))
         return [
             recognized(text, score, words)
             for text, score, words in zip(result.txts, result.scores, result.word_results, strict=True)
         ]
-
-    def _recognize_at(self, crops: list[np.ndarray], width: int, batch: int = 32) -> list[RecognizedText]:
-        """Every crop scaled to ``width`` x 48 and read as it is: no padding to 320 px, many to a run."""
-        ratio = width / REC_HEIGHT
-        inputs = window_inputs(self._rec, crops, width)
-        results = []
-        for start in range(0, len(inputs), batch):
-            part = inputs[start : start + batch]
-            lines, words = self._rec.postprocess_op(
-                self._rec.session(part), True, wh_ratio_list=[ratio] * len(part), max_wh_ratio=ratio
-            )
-            results += [recognized(text, score, w) for (text, score), w in zip(lines, words, strict=True)]
-        return results
 
     def window_features(self, crops: list[np.ndarray], batch: int = 64) -> np.ndarray:
         from inference.glyphs import READ_WIDTH

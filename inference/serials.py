@@ -73,11 +73,17 @@ def score_serials(
     return scored_tokens(serial_tokens(entry, article_line, rest_of_line, lines), article_line, listed, lengths, model)
 
 
+def taken_alone(found: list[tuple[str, float]], listed: set[str] | frozenset[str], glyph_from: float) -> int | None:
+    """Which of the numbers the glyph reader found stamped alone (digits, score) is taken as the serial:
+    the clearest one the table lists for the article, else the clearest, if clear enough."""
+    clear = [(digits in listed, score, -k) for k, (digits, score) in enumerate(found) if score >= glyph_from]
+    return -max(clear)[2] if clear else None
+
+
 def glyph_serial(found: list[TextLine], entry: ArticleEntry, model: RoleModel) -> TextLine | None:
-    """Of the numbers the glyph reader found stamped alone, the one taken as the serial: the clearest
-    one the table lists for the article, else the clearest, if clear enough (``model.glyph_from``)."""
-    clear = [ln for ln in found if ln.score >= model.glyph_from]
-    return max(clear, key=lambda ln: (ln.text in entry.serials, ln.score), default=None)
+    """The line of the number the glyph reader found that is taken as the serial (``taken_alone``)."""
+    k = taken_alone([(ln.text, ln.score) for ln in found], entry.serials, model.glyph_from)
+    return None if k is None else found[k]
 
 
 def choose_serial(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 
-import cv2
 import numpy as np
 import torch
 
@@ -105,10 +104,8 @@ class TorchOcrEngine:
             return []
         return [np.asarray(b, dtype=np.float32) for b in self._det.sorted_boxes(boxes)]
 
-    def recognize(self, crops: list[np.ndarray], width: int | None = None) -> list[RecognizedText]:
-        if width is not None:  # read as they are, unpadded, like RapidOcrEngine's
-            crops = [cv2.resize(crop, (width, REC_HEIGHT)) for crop in crops]
-        widths = [width or crop_width(crop) for crop in crops]
+    def recognize(self, crops: list[np.ndarray]) -> list[RecognizedText]:
+        widths = [crop_width(crop) for crop in crops]
         pending = [
             self._recognizer.submit(self._rec.resize_norm_img(crop, (w + 0.5) / REC_HEIGHT)[None])
             for crop, w in zip(crops, widths, strict=True)

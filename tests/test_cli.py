@@ -147,7 +147,7 @@ def test_evaluate_json_has_the_promised_keys(photo_dir, orders_xlsx):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     trust = {"sure_share", "wrong_sure", "wrong_among_sure", "ece", "parts", "parts_right", "parts_sure"}
-    trust |= {"parts_wrong_sure", "misses", "choice3_of_misses", "lone_serials", "lone_right"}
+    trust |= {"parts_wrong_sure", "misses", "choice3_of_misses", "lone_serials", "lone_right", "reliability"}
     reading = {"n", "split", "side", "score", "iou", "char", "exact", "exact_folded", "p50_s", "p95_s", "peak_rss_mb"}
     assert set(data) == reading | trust
     assert data["n"] == 2

@@ -1,11 +1,17 @@
 """The second search round the block: a serial stamped alone, which the detector never boxes."""
 
+import csv
+
 import numpy as np
 import pytest
+from conftest import REAL_ORDERS, REAL_PHOTOS, needs_real_data
 
+from inference.catalog import CatalogIndex
 from inference.crops import Frame
 from inference.glyphs import BLANK, CLASSES, TEXT
 from inference.lone_digits import FLANK, STEP, Window, lone_serials, scan_windows
+from inference.pipeline import Recognizer
+from web.storage.orders_xlsx import read_orders_xlsx
 
 
 def box(x0, y0, x1, y1):
@@ -119,3 +125,19 @@ def test_unclear_digits_are_no_glyphs():
     probabilities[6, BLANK] = 0.6  # the window is likelier bare than a 7
     probabilities /= probabilities.sum(axis=1, keepdims=True)
     assert lone_serials(_windows(0, starts), probabilities, floor=0.5) == []
+
+
+@needs_real_data
+def test_a_serial_stamped_alone_on_a_real_photo_is_found_and_not_called_sure(ocr_engine):
+    """A dev photo whose serial ``4`` is stamped alone in the block, where the detector boxes nothing:
+    the glyph reader finds it on the article's view, and a person confirms it (nothing boxed corroborates it)."""
+    with open(REAL_PHOTOS / "labels.csv", encoding="utf-8") as f:
+        label = next(row for row in csv.DictReader(f) if row["image_file"] == "424.JPG")
+    result = Recognizer(ocr_engine, CatalogIndex(read_orders_xlsx(REAL_ORDERS).rows)).recognize(
+        REAL_PHOTOS / "images" / "424.JPG"
+    )
+    assert result.marking == label["label_text"] == "АМ116.05.02.200 4"
+    serial = result.best.serial_line
+    assert serial.unboxed and serial.text == "4"
+    assert not any(ln.text == "4" and not ln.unboxed for ln in result.lines)  # no line read it
+    assert not result.sure

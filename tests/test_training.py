@@ -127,3 +127,8 @@ def test_the_app_s_confirmed_scans_are_labelled_photos(tmp_path):
     found = run_in_thread(work())
     assert [(p.truth, p.source) for p in found] == [("195-30-1285 2660", photo)]
     assert found[0].family == "195-30-12"
+
+
+def test_the_family_split_reads_every_photo_and_says_so_when_asked_for_one_side(tmp_path):
+    done = markscan("evaluate", str(tmp_path), "--split", "family", "--side", "tune", "--catalog", "x.xlsx")
+    assert done.returncode == 2 and "--split family reads every photo" in done.stderr

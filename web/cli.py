@@ -265,6 +265,11 @@ def _print_figures(figures: dict, as_json: bool) -> None:
         f"lone serials (one or two digits) right: {figures['lone_right']:.3f} of {figures['lone_serials']}\n"
         f"latency p50 {figures['p50_s']} s, p95 {figures['p95_s']} s"
     )
+    for row in figures.get("reliability", []):
+        print(
+            f"  probability {row['from']:.1f}-{row['to']:.1f}: {row['photos']:>3} photos, "
+            f"predicted {row['predicted']:.2f}, right {row['observed']:.2f}"
+        )
     for family, row in figures.get("families", {}).items():
         print(
             f"  {family:<16} {row['n']:>3} photos  score {row['score']:.3f}  exact {row['exact']:.3f}  "

@@ -27,7 +27,7 @@ from inference.models import Models
 from inference.photo import PhotoError
 from inference.pipeline import Recognition, Recognizer
 from inference.roles import RoleModel
-from inference.scoring import PhotoScore, expected_calibration_error, score_reading
+from inference.scoring import PhotoScore, expected_calibration_error, reliability, score_reading
 from inference.training.confidence_fit import Reading, fit_confidence
 from inference.training.glyph_fit import fit_head
 from inference.training.harvest import PhotoData, harvest
@@ -209,6 +209,16 @@ def summary(results: Sequence[PhotoResult]) -> dict:
         "lone_right": round(sum(r.right for r in lone) / len(lone), 4) if lone else 0.0,
         "p50_s": round(float(np.percentile(seconds, 50)), 3) if seconds else 0.0,
         "p95_s": round(float(np.percentile(seconds, 95)), 3) if seconds else 0.0,
+        "reliability": [
+            {
+                "from": b.low,
+                "to": b.high,
+                "photos": b.count,
+                "predicted": round(b.predicted, 3),
+                "observed": round(b.observed, 3),
+            }
+            for b in reliability([r.probability for r in results], right)
+        ],
     }
     return figures
 

@@ -20,7 +20,7 @@ from inference.catalog import CatalogIndex
 from inference.glyphs import GlyphHead
 from inference.lone_digits import lone_serials
 from inference.roles import FEATURES, NONE_FEATURES, RoleModel
-from inference.serials import score_serials
+from inference.serials import score_serials, taken_alone
 from inference.settings import THRESHOLDS
 from inference.training.harvest import PhotoData
 
@@ -147,8 +147,8 @@ def taken(photo: PhotoTokens, best: str, chance: float, take_from: float, glyph_
     clearest find (one the table lists first) from ``glyph_from``, else none."""
     if best and chance >= take_from:
         return best
-    clear = [(digits in photo.listed, score, digits) for digits, score in photo.stamped_alone if score >= glyph_from]
-    return max(clear)[2] if clear else ""
+    k = taken_alone(photo.stamped_alone, photo.listed, glyph_from)
+    return "" if k is None else photo.stamped_alone[k][0]
 
 
 def _score(photo: PhotoTokens, serial: str) -> float:
