@@ -64,4 +64,4 @@ def test_the_gpu_profile_runs_the_torch_backend_on_one_gpu_behind_the_same_caddy
     assert "markscan-data:/data" in service["volumes"]
     assert services["caddy"]["environment"]["MARKSCAN_UPSTREAM"] == "${MARKSCAN_UPSTREAM:-markscan:8000}"
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert 'ARG EXTRAS=""' in dockerfile and 'pip install --no-cache-dir -e ".${EXTRAS}"' in dockerfile
+    assert 'ARG EXTRAS=""' in dockerfile and 'pip install --no-cache-dir ".${EXTRAS}"' in dockerfile

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from inference.catalog import CatalogIndex
 from web import api, csrf, pages, pwa, visual_memory
+from web.assets import STATIC
 from web.auth import AuthMiddleware
 from web.config import Config
 from web.onec import outbox
@@ -31,7 +31,6 @@ from web.storage import memory as memory_entries
 from web.storage.database import Database
 from web.throttle import LoginThrottle
 
-ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
@@ -119,7 +118,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/api/catalog/search", api.search_catalog),
         Route("/api/catalog/import", api.import_catalog, methods=["POST"]),
         Route("/api/openapi.json", lambda request: JSONResponse(OPENAPI)),
-        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers = {
         Refused: refused,

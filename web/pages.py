@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from inference.photo import PhotoError
 from web import csrf, export, i18n, inputs, operations
+from web.assets import TEMPLATES
 from web.onec.client import OnecError
 from web.onec.sync import sync_into_app
 from web.operations import Refused
@@ -21,7 +21,7 @@ from web.recognition_pool import PoolBusy
 from web.storage import memory as memory_entries
 from web.storage import outbox, scans, sessions, users
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates = Jinja2Templates(directory=TEMPLATES)
 CONFIDENCE_WORDS = {"sure": "уверенно", "check": "проверьте", "none": "не найдено"}
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-SERVICE_WORKER = Path(__file__).resolve().parent.parent / "sw" / "sw.js"
+from web.assets import SERVICE_WORKER
 
 MANIFEST = {
     "name": "markscan — идентификация деталей",
