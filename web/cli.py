@@ -163,7 +163,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         recognizer.embedder, recognizer.memory = _labelled_memory(remembered, _backend(args))
     results, plain, memory_times = [], [], []
     readings_by_marking: dict[str, list[dict]] = defaultdict(list)
-    records = open(args.records, "w", encoding="utf-8") if args.records else None  # noqa: SIM115
     for photo in photos:
 
         def exclude(entry_id: int, article: str, serial: str, truth=photo.truth) -> bool:
@@ -185,12 +184,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.memory:
             plain.append(PhotoResult(photo, recognition and recognition.without_memory(), 0.0))
             memory_times.append(recognition.timings.get("memory", 0.0) if recognition else 0.0)
-        if records is not None:
-            record = {"image_file": photo.name, "truth": photo.truth, "read": result.marking, "right": result.right}
-            record.update(probability=result.probability, sure=result.sure, evidence=result.evidence)
-            records.write(json.dumps(record, ensure_ascii=False) + "\n")
-    if records is not None:
-        records.close()
+    if args.records:
+        _write_records(args.records, results)
     figures = {"split": "marking", "side": args.side, **summary(results)}
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     figures.update(_parts(readings_by_marking, recognizer.confidence.sure_from))
@@ -225,16 +220,27 @@ def _evaluate_by_family(args: argparse.Namespace) -> int:
     from inference.training.crossval import by_family, summary, train
     from inference.training.labelled import labelled_folder
 
-    if args.side != "all" or args.memory or args.records:
-        print("--split family reads every photo: --side, --memory and --records do not apply", file=sys.stderr)
+    if args.side != "all" or args.memory:
+        print("--split family reads every photo: --side and --memory do not apply", file=sys.stderr)
         return 2
     recognizer = _recognizer(args)
     trained = train(labelled_folder(args.directory), recognizer, log=_progress(args))
     figures = {"split": "family", **summary(trained.results), "families": by_family(trained.results)}
     _print_figures(figures, args.json)
+    if args.records:
+        _write_records(args.records, trained.results)
     if args.verbose:
         _print_misses(trained.results)
     return 0
+
+
+def _write_records(path: str, results) -> None:
+    """Each photo's reading, trust, choices and evidence, one JSON line a photo."""
+    with open(path, "w", encoding="utf-8") as out:
+        for r in results:
+            record = {"image_file": r.photo.name, "truth": r.photo.truth, "read": r.marking, "right": r.right}
+            record.update(probability=r.probability, sure=r.sure, choices=r.choices, evidence=r.evidence)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _progress(args: argparse.Namespace):
