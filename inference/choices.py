@@ -1,19 +1,23 @@
 """What a person is offered to tap when a reading is not sure: the likeliest other markings.
 
-A misread is most often one character: a serial digit (a listed ``2660`` read
-``2669``), the character that tells two catalog twins apart (``…210``/``…211``),
-or the wrong number taken as the serial (the heat number's ending instead of a
-digit stamped alone). So the choices are, each with a rough chance to order them:
+Each choice is an article and a serial, weighed as a chance:
+``P(article) * P(serial | article, the numbers read)``.
 
-- the other numbers the serial model weighed, with its probability (less for one
-  the table does not list), and the numbers the glyph reader found stamped alone;
-- where no serial was read and the article lists only a few, those;
-- the serials the table lists for the article one character from the one read,
-  likelier where the recognizer read that character less clearly;
-- the article's catalog twins with the serial read, likelier where the deciding
-  character was read less clearly;
-- the article with no serial, where the number taken was doubtful;
-- the other catalog candidates, with their probability.
+The article is the one read (chance 1), one of its catalog twins (the chance the
+character that tells them apart was misread), or another catalog candidate (its
+own probability, against the best reading's).
+
+The serial is weighed the way a person checks one against the table. Before
+anything is read, an article that lists serials almost always carries one of
+them, and one that lists none carries none about as often as an unlisted one
+(``THRESHOLDS.listed_serial_share``, ``THRESHOLDS.no_serial_share``: counted
+on the labelled photos). The numbers read then say which: each with the serial
+model's probability that it is the serial, and one misread character away from
+another number with ``THRESHOLDS.slip`` (more where the recognizer read that
+character less clearly, or confused the pair). So a listed ``2660`` is offered
+for a read ``2669``, a listed ``15`` for a read ``51``, an article's few listed
+serials where only a lone digit it does not list was read, and the article with
+no serial where the number taken was a stray.
 """
 
 from __future__ import annotations
@@ -21,16 +25,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
-from inference.catalog import CatalogIndex
+from inference.catalog import ArticleEntry, CatalogIndex
 from inference.confidence import twin_clarity
 from inference.lines import TextLine
 from inference.lookalikes import CONFUSION_PAIRS, skeleton
 from inference.reading import Candidate
+from inference.settings import THRESHOLDS
 
 NUMBER, SERIAL, TWIN, NO_SERIAL, CANDIDATE = "number", "serial", "twin", "no serial", "candidate"
-FEW = 4  # an article that lists this few serials offers them all when none was read
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,42 +42,71 @@ class Choice:
     article: str
     serial: str
     likelihood: float  # a rough chance, for the order only
-    reason: str  # NUMBER, SERIAL, TWIN, NO_SERIAL or CANDIDATE
+    reason: str  # NUMBER (read), SERIAL (listed), TWIN, NO_SERIAL or CANDIDATE
 
     @property
     def marking(self) -> str:
         return f"{self.article} {self.serial}".strip()
 
 
-def _digit_scores(line: TextLine | None, serial: str) -> list[float]:
-    """The recognizer's score for each character of ``serial`` as read on ``line`` (0.5 where unknown)."""
-    if line is None or len(line.char_scores) < len(serial):
-        return [0.5] * len(serial)
+def _char_scores(line: TextLine | None, number: str) -> list[float]:
+    """The recognizer's score for each character of ``number`` as read on ``line`` (0.5 where unknown)."""
+    if line is None or not number:
+        return [0.5] * len(number)
     text = "".join(ch for ch in line.text if not ch.isspace())
-    scores = line.char_scores if len(line.char_scores) == len(text) else ()
-    start = text.rfind(serial)
-    if start < 0 or not scores:
-        return [0.5] * len(serial)
-    return list(scores[start : start + len(serial)])
+    start = text.rfind(number)
+    if start < 0 or len(line.char_scores) != len(text):
+        return [0.5] * len(number)
+    return list(line.char_scores[start : start + len(number)])
 
 
-def _listed_neighbours(best: Candidate, read: str, line: TextLine | None, weight: float, listed: set[str]):
-    """Listed serials one character from the number ``read`` (on ``line``; ``weight``: how likely it is
-    the serial at all)."""
-    scores = _digit_scores(line, read)
-    out = []
-    for serial in listed:
-        if serial == read or Levenshtein.distance(serial, read) != 1:
-            continue
-        if len(serial) == len(read):
-            k = next(i for i, (a, b) in enumerate(zip(serial, read, strict=True)) if a != b)
+def misread_chance(read: str, serial: str, scores: Sequence[float]) -> float:
+    """The chance ``serial`` stamped is read as ``read`` (``scores``: the recognizer's score per character read)."""
+    if read == serial:
+        return 1.0
+    distance = min(OSA.distance(read, serial), 3)  # three or more: as likely as a serial not read at all
+    if distance == 1 and len(read) == len(serial):
+        k = next((i for i, (a, b) in enumerate(zip(read, serial, strict=True)) if a != b), None)
+        if k is not None and read[k + 1 :] == serial[k + 1 :]:  # one character misread, not two swapped
             doubt = 1.0 - scores[k]
             if (read[k], serial[k]) in CONFUSION_PAIRS:
                 doubt = 0.5 + 0.5 * doubt
-        else:  # a digit dropped or added
-            doubt = 0.5 * (1.0 - min(scores, default=0.5))
-        out.append(Choice(best.article, serial, max(0.02, doubt) * 0.5 * weight, SERIAL))
-    return out
+            return max(THRESHOLDS.slip, doubt)
+    return THRESHOLDS.slip**distance
+
+
+def serial_chances(entry: ArticleEntry | None, reads: dict[str, float], line: TextLine | None) -> dict[str, float]:
+    """The chance of each serial (``""``: none) on a part of ``entry``'s article, given the numbers ``reads``
+    (each with its chance of being the serial; the best of them read on ``line``)."""
+    listed = entry.serials if entry is not None else set()
+    near = {s for s in listed for r in reads if OSA.distance(s, r) <= 1}
+    options = set(reads) | near | {""} | (listed if len(listed) <= THRESHOLDS.few_serials else set())
+    unlisted = [s for s in options if s and s not in listed]
+    chances = {}
+    for serial in options:
+        if listed:
+            share = THRESHOLDS.listed_serial_share
+            prior = share / len(listed) if serial in listed else (1.0 - share) / (len(unlisted) + 1)
+        else:
+            share = THRESHOLDS.no_serial_share
+            prior = share if not serial else (1.0 - share) / max(1, len(unlisted))
+        if serial:
+            misreads = (p * misread_chance(r, serial, _char_scores(line, r)) for r, p in reads.items())
+            evidence = max(misreads, default=0.0)
+        else:
+            evidence = max(THRESHOLDS.slip, 1.0 - max(reads.values(), default=0.0))
+        chances[serial] = prior * evidence
+    total = sum(chances.values()) or 1.0
+    return {s: c / total for s, c in chances.items()}
+
+
+def _reads(best: Candidate) -> dict[str, float]:
+    """The numbers read that may be the serial, each with its chance (the one taken: its readings' agreement)."""
+    reads: dict[str, float] = {}
+    for number, p in ((best.serial, max(best.serial_support, 0.5)), *best.serial_others):
+        if number:
+            reads[number] = max(reads.get(number, 0.0), p)
+    return reads
 
 
 def likely_choices(candidates: Sequence[Candidate], index: CatalogIndex, limit: int = 3) -> list[Choice]:
@@ -82,31 +115,28 @@ def likely_choices(candidates: Sequence[Candidate], index: CatalogIndex, limit: 
         return []
     best = candidates[0]
     found: list[Choice] = []
+    reads = _reads(best)
     entry = index.entry_for(best.article) if best.rows else None
     if entry is not None:
-        for serial, p in best.serial_others:
-            if serial != best.serial:
-                found.append(Choice(best.article, serial, p * (1.0 if serial in entry.serials else 0.3), NUMBER))
-                if serial not in entry.serials:
-                    found += _listed_neighbours(best, serial, None, p, entry.serials)
-        if not best.serial and 0 < len(entry.serials) <= FEW:
-            found += [Choice(best.article, serial, 0.3 / len(entry.serials), SERIAL) for serial in entry.serials]
-        if best.serial:
-            found += _listed_neighbours(best, best.serial, best.serial_line, 1.0, entry.serials)
-            found.append(Choice(best.article, "", (1.0 - best.serial_support) * 0.5, NO_SERIAL))
+        for serial, chance in serial_chances(entry, reads, best.serial_line).items():
+            reason = NO_SERIAL if not serial else SERIAL if serial in entry.serials else NUMBER
+            found.append(Choice(best.article, serial, chance, reason))
         article_lines = [ln for ln in best.lines if ln is not best.serial_line]
-        read_for = {skeleton(c.article): c.serial for c in candidates[1:] if c.serial}
+        read_with = {skeleton(c.article): c.serial for c in candidates[1:] if c.serial}
         for twin_key in index.twins(entry.key) if best.article_similarity > 0 else ():
             twin = index.entries[twin_key]
-            unclear = 1.0 - twin_clarity(entry.key, article_lines, [twin_key])
-            serial = best.serial or read_for.get(twin_key, "")  # none read with the best: what was read with the twin
-            listed = not serial or serial in twin.serials
-            found.append(Choice(twin.stamped, serial, max(0.01, unclear) * (1.0 if listed else 0.3), TWIN))
+            unclear = max(0.01, 1.0 - twin_clarity(entry.key, article_lines, [twin_key]))
+            twin_reads = reads or ({read_with[twin_key]: 0.5} if twin_key in read_with else {})
+            chances = serial_chances(twin, twin_reads, best.serial_line)
+            serial = max(chances, key=chances.__getitem__)
+            found.append(Choice(twin.stamped, serial, unclear * chances[serial], TWIN))
     read = best.article_similarity > 0  # an article read: articles guessed from a serial are no choice beside it
+    twins = set(index.twins(entry.key)) if entry is not None else set()  # weighed above, by their deciding character
+    scale = max(best.probability, 1e-3)
     found += [
-        Choice(c.article, c.serial, c.probability * 0.2, CANDIDATE)
+        Choice(c.article, c.serial, min(1.0, c.probability / scale) * THRESHOLDS.other_candidate, CANDIDATE)
         for c in candidates[1:]
-        if c.article_similarity > 0 or not read
+        if (c.article_similarity > 0 or not read) and (skeleton(c.article) not in twins or c.serial != best.serial)
     ]
     seen = {(skeleton(best.article), best.serial)}
     chosen = []

@@ -37,6 +37,13 @@ class Thresholds:
     rival_min_probability: float = 0.05  # another listed serial this likely (serial model) spoils corroboration
     listed_serial_bonus: float = 0.05  # a serial the table lists outweighs a small doubt about the article
 
+    # Choices offered when a reading is not sure (choices.py)
+    listed_serial_share: float = 0.93  # an article that lists serials carries a listed one (labelled photos: 90 of 97)
+    no_serial_share: float = 0.43  # an article that lists none carries no serial (labelled photos: 6 of 14)
+    slip: float = 0.15  # one character misread beyond the doubt the recognizer expressed
+    few_serials: int = 8  # an article listing this few serials offers each of them
+    other_candidate: float = 0.1  # another catalog candidate as likely as the best reading, against the article read
+
     # The visual memory (reading.py, memory.py)
     memory_weight: float = 0.2  # its support adds at most this to a rank: breaks ties, never outweighs a reading
     remembered_confidence: float = 0.25

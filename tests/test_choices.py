@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from conftest import row
 
-from inference.catalog import CatalogIndex
-from inference.choices import NO_SERIAL, SERIAL, TWIN, likely_choices
+from inference.catalog import ArticleEntry, CatalogIndex
+from inference.choices import NO_SERIAL, SERIAL, TWIN, likely_choices, misread_chance, serial_chances
 from inference.confidence import assess
 from inference.lines import TextLine
 from inference.models import Models
@@ -13,10 +13,14 @@ from inference.reading import read_marking
 
 MODELS = Models.load()
 INDEX = CatalogIndex(
-    [row("195-30-1285", s) for s in ("2660", "2661", "2662", "2645", "2700")]
+    [row("195-30-1285", s) for s in ("2660", "2661", "2662", "2663", "2645", "2700")]
     + [row("АМ117.07.01.210", "31"), row("АМ117.07.01.211", "31"), row("АМ116.06.00.962", "1")]
     + [row("АМ116.06.00.962", "2")]
 )
+
+
+def replace_serials(entry, serials):
+    return ArticleEntry(entry.stamped, entry.key, [row(entry.stamped, s) for s in serials])
 
 
 def line(text, y=0.0, chars=None, variant="upright"):
@@ -33,14 +37,14 @@ def offered(lines):
 
 @pytest.mark.parametrize("views", [("upright",), ("upright", "contrast")])
 def test_listed_serials_one_misread_digit_away_are_offered(views):
-    """2669 read, unlisted: 2660, 2661 and 2662 are listed, one digit away; the confusable 2660 first.
+    """2668 read, unlisted: 2660..2663 are listed, one digit away; the confusable 2663 first.
     Whether or not 2669 was taken as the serial (read once, the serial model doubts an unlisted number)."""
-    serial = [line("2669", 40, chars=(0.99, 0.99, 0.99, 0.7), variant=v) for v in views]
+    serial = [line("2668", 40, chars=(0.99, 0.99, 0.99, 0.7), variant=v) for v in views]
     best, choices = offered([line("195-30-1285"), *serial])
     assert best.article == "195-30-1285" and not best.sure
     listed = [c for c in choices if c.reason == SERIAL]
-    assert {c.serial for c in listed} <= {"2660", "2661", "2662"} and len(listed) >= 2
-    assert listed[0].serial == "2660"  # 9 and 0 are look-alikes to the recognizer
+    assert {c.serial for c in listed} <= {"2660", "2661", "2662", "2663"} and len(listed) >= 2
+    assert listed[0].serial == "2663"  # 8 and 3 are look-alikes to the recognizer
 
 
 def test_the_twin_article_is_offered_where_its_deciding_character_was_unclear():
@@ -65,3 +69,27 @@ def test_the_best_reading_itself_is_never_offered():
     best, choices = offered([line("195-30-1285"), line("2661", 40)])
     assert best.marking not in {c.marking for c in choices}
     assert len({c.marking for c in choices}) == len(choices)
+
+
+def test_a_listed_serial_read_with_two_digits_swapped_comes_first():
+    """51 read where the table lists 13..16 for the article: 15 is one swap away, the others two edits."""
+    entry = INDEX.entry_for("195-30-1285")
+    reads = {"51": 0.9}
+    chances = serial_chances(replace_serials(entry, ["13", "14", "15", "16"]), reads, None)
+    ranked = sorted((s for s in chances if s != "51"), key=lambda s: -chances[s])
+    assert ranked[0] == "15"
+
+
+def test_a_number_read_for_an_article_that_lists_no_serials_may_be_a_stray():
+    """An article that lists no serials often carries none: the article alone is a choice beside a lone digit."""
+    chances = serial_chances(None, {"1": 0.8, "9": 0.5}, None)
+    assert chances[""] > 0.05 and chances["1"] > chances["9"] > 0
+
+
+def test_misread_chance_follows_the_recognizers_doubt():
+    assert misread_chance("2669", "2669", [0.9] * 4) == 1.0
+    unclear, clear = misread_chance("2669", "2668", [0.99, 0.99, 0.99, 0.4]), misread_chance("2669", "2668", [0.99] * 4)
+    assert unclear > clear
+    assert misread_chance("2669", "2663", [0.99] * 4) == clear
+    assert misread_chance("2668", "2663", [0.99] * 4) > clear  # 8 and 3 are look-alikes to the recognizer
+    assert misread_chance("2669", "1234", [0.5] * 4) < misread_chance("2669", "2966", [0.5] * 4)
