@@ -1,9 +1,10 @@
 """Which runtime runs the models: the CPU runtimes (the default: OpenVINO detects, onnxruntime
 recognizes and embeds) or torch, on the CPU or a CUDA GPU.
 
-``Backend.from_env()`` reads ``MARKSCAN_BACKEND`` (``onnx`` | ``torch``),
-``MARKSCAN_DEVICE`` (``cpu`` | ``cuda``) and ``MARKSCAN_PRECISION``
-(``fp32`` | ``fp16``; fp16 applies on CUDA only). The torch backend runs the
+A backend is a name (``onnx`` | ``torch``), a device (``cpu`` | ``cuda``) and a
+precision (``fp32`` | ``fp16``; fp16 applies on CUDA only): the settings
+``MARKSCAN_BACKEND``, ``MARKSCAN_DEVICE`` and ``MARKSCAN_PRECISION`` of the
+app (``web.config``). The torch backend runs the
 same ONNX files (``inference.onnx_torch``), with the line crops, photos and
 embeddings of concurrent requests batched together (``inference.batched_model``);
 it needs the optional extra: ``pip install -e '.[gpu]'``.
@@ -11,8 +12,6 @@ it needs the optional extra: ``pip install -e '.[gpu]'``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 BACKENDS = ("onnx", "torch")
@@ -41,14 +40,6 @@ class Backend:
         if self.name == "onnx" and self.device == "cuda":
             raise BackendError("the GPU runs the torch backend: set MARKSCAN_BACKEND=torch with MARKSCAN_DEVICE=cuda")
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ, name: str | None = None) -> Backend:
-        return cls(
-            name=name or env.get("MARKSCAN_BACKEND", "onnx"),
-            device=env.get("MARKSCAN_DEVICE", "cpu"),
-            precision=env.get("MARKSCAN_PRECISION", "fp32"),
-        )
-
     @property
     def half(self) -> bool:
         return self.device == "cuda" and self.precision == "fp16"
@@ -68,24 +59,6 @@ class Backend:
             raise BackendError("MARKSCAN_BACKEND=torch needs torch: pip install -e '.[gpu]'") from exc
         if self.device == "cuda" and not torch.cuda.is_available():
             raise BackendError("MARKSCAN_DEVICE=cuda, but torch sees no CUDA GPU")
-
-    def ocr_engine(self):
-        """The OCR engine on this backend (``inference.ocr.OcrEngine``); BackendError if it cannot run here."""
-        self.check()
-        if self.name == "torch":
-            from inference.torch_ocr import TorchOcrEngine
-
-            return TorchOcrEngine(self)
-        from inference.ocr import RapidOcrEngine
-
-        return RapidOcrEngine()
-
-    def embedder(self):
-        """The picture embedder on this backend (``inference.embedder.DinoV2Embedder``)."""
-        self.check()
-        from inference.embedder import DinoV2Embedder
-
-        return DinoV2Embedder(self)
 
     def batched(self, module, name: str, **options):
         """A torch module as a thread-shared, batching session on this backend's device."""

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from inference import engines  # noqa: E402
 from inference.backends import Backend  # noqa: E402
 from inference.catalog import CatalogIndex  # noqa: E402
 from inference.pipeline import Recognizer  # noqa: E402
@@ -74,7 +75,7 @@ def measure(backend: Backend, index: CatalogIndex, photos: list[tuple[bytes, str
 
 def _measure(backend: Backend, index: CatalogIndex, photos: list[tuple[bytes, str]]) -> dict:
     started = time.perf_counter()
-    engine = backend.ocr_engine()
+    engine = engines.ocr_engine(backend)
     recognizer = Recognizer(engine, index)
     figures: dict = {"runtime": backend.describe(), "load_s": round(time.perf_counter() - started, 1)}
     cuda = backend.device == "cuda"

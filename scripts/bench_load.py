@@ -30,8 +30,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from web.catalog_source import database_path  # noqa: E402
 from web.cli import seed_demo  # noqa: E402
+from web.config import Config  # noqa: E402
 from web.demo import demo_rows, render_marking  # noqa: E402
 from web.storage import users  # noqa: E402
 from web.storage.database import Database  # noqa: E402
@@ -112,7 +112,7 @@ async def load(urls: list[str], token: str, photos: list[bytes], clients: int, s
 
 async def prepare(data_dir: Path) -> str:
     """A user and an API token in a data folder."""
-    db = await Database.open(database_path(data_dir))
+    db = await Database.open(Config.from_env(data_dir=data_dir).database)
     try:
         await users.add_user(db, "bench", PASSWORD, "operator")
         return await users.create_token(db, "bench")
@@ -135,7 +135,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- |")
     for n in (int(x) for x in args.replicas.split(",")):
         data_dir = Path(tempfile.mkdtemp())
-        seed_demo(data_dir)  # the demo catalog
+        seed_demo(Config.from_env(data_dir=data_dir))  # the demo catalog
         token = asyncio.run(prepare(data_dir))
         processes, urls = start_replicas(data_dir, n)
         try:

@@ -195,7 +195,7 @@ def make_client(data_dir, engine, **config):
     from web.app import create_app
     from web.config import Config
 
-    settings = {"workers": 1, "queue_limit": 2, "max_upload_bytes": 2 * 1024 * 1024, **config}
+    settings = {"workers": 1, "queue_limit": 2, "max_upload_mb": 2, **config}
     settings.setdefault("database_url", os.environ.get("MARKSCAN_DATABASE_URL", ""))
     return TestClient(create_app(Config(data_dir=data_dir, **settings), engine=engine))
 

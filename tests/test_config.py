@@ -1,4 +1,4 @@
-"""Server settings: the session-signing key."""
+"""The settings: read from the environment and flags, validated at start-up; the session-signing key."""
 
 import errno
 import os
@@ -105,3 +105,50 @@ def test_russian_plural_forms(n, word):
     assert (
         counted("en")(n, ("деталь", "детали", "деталей"), ("part", "parts")) == f"{n} {'part' if n == 1 else 'parts'}"
     )
+
+
+def test_a_setting_that_cannot_be_read_stops_the_start_with_one_line_naming_it(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "web.cli", "serve", "--data", str(tmp_path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MARKSCAN_WORKERS": "abc"},
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "MARKSCAN_WORKERS='abc'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_flags_override_the_environment_and_values_are_typed(monkeypatch, tmp_path):
+    monkeypatch.setenv("MARKSCAN_WORKERS", "5")
+    monkeypatch.setenv("MARKSCAN_DATA", str(tmp_path / "from-env"))
+    monkeypatch.setenv("MARKSCAN_SECURE_COOKIES", "yes")
+    monkeypatch.setenv("MARKSCAN_MAX_UPLOAD_MB", "3")
+    config = Config.from_env(workers=2, data_dir=None)
+    assert config.workers == 2 and config.data_dir == tmp_path / "from-env"
+    assert config.secure_cookies is True and config.max_upload_bytes == 3 * 1024 * 1024
+    monkeypatch.setenv("MARKSCAN_WORKERS", "0")
+    with pytest.raises(ConfigError, match="MARKSCAN_WORKERS='0'"):
+        Config.from_env()
+
+
+def test_the_1c_link_comes_from_the_settings_and_onec_json(monkeypatch, tmp_path):
+    assert Config(data_dir=tmp_path).onec() is None
+    monkeypatch.setenv("MARKSCAN_ONEC_URL", "http://1c.plant.local/odata/standard.odata")
+    monkeypatch.setenv("MARKSCAN_ONEC_USER", "markscan")
+    monkeypatch.setenv("MARKSCAN_ONEC_PASSWORD", "s3cret")
+    (tmp_path / "onec.json").write_text('{"orders_set": "Catalog_Parts", "order_fields": {"serial": "Number"}}')
+    config = Config.from_env(data_dir=tmp_path)
+    assert "s3cret" not in repr(config)
+    link = config.onec()
+    assert (link.root, link.user, link.password, link.orders_set) == (
+        "http://1c.plant.local/odata/standard.odata",
+        "markscan",
+        "s3cret",
+        "Catalog_Parts",
+    )
+    assert link.order_fields["serial"] == "Number" and link.order_fields["article"] == "ДетальАртикул"
+    (tmp_path / "onec.json").write_text('{"no such field": 1}')
+    with pytest.raises(ConfigError, match="onec.json"):
+        config.onec()

@@ -19,6 +19,7 @@ import onnx  # noqa: E402
 import onnxruntime  # noqa: E402
 from conftest import REAL_ORDERS, REAL_PHOTOS, needs_real_data  # noqa: E402
 
+from inference import engines  # noqa: E402
 from inference.backends import Backend, BackendError  # noqa: E402
 from inference.batched_model import BatchedModel  # noqa: E402
 from inference.onnx_torch import OnnxModule  # noqa: E402
@@ -29,7 +30,7 @@ BACKBONE = "/backbone/layernorm/Add_1_output_0"
 
 @pytest.fixture(scope="module")
 def torch_engine():
-    return Backend("torch").ocr_engine()
+    return engines.ocr_engine(Backend("torch"))
 
 
 @pytest.mark.parametrize(
@@ -133,8 +134,8 @@ def test_the_torch_embedder_gives_the_onnx_embedding():
     from web.demo import render_marking
 
     image = load_photo(render_marking("АМ116.05.02.200 7", seed=1).jpeg).image
-    got = Backend("torch").embedder().embed(image)
-    expected = Backend("onnx").embedder().embed(image)
+    got = engines.embedder(Backend("torch")).embed(image)
+    expected = engines.embedder(Backend("onnx")).embed(image)
     assert float(got @ expected) > 0.9999
 
 
@@ -198,7 +199,7 @@ def test_an_empty_unit_is_refused_without_reaching_the_model():
 
 def test_backend_settings_that_cannot_work_are_refused_with_what_to_do():
     with pytest.raises(BackendError, match="onnx, torch"):
-        Backend.from_env({"MARKSCAN_BACKEND": "tensorrt"})
+        Backend("tensorrt")
     with pytest.raises(BackendError, match="MARKSCAN_BACKEND=torch"):
         Backend("onnx", "cuda")
     if not torch.cuda.is_available():

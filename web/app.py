@@ -9,22 +9,21 @@ import logging
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from inference import engines
 from inference.catalog import CatalogIndex
-from web import api, csrf, pages, pwa, visual_memory
+from web import api, errors, pages, pwa, visual_memory
 from web.assets import STATIC
 from web.auth import AuthMiddleware
 from web.config import Config
 from web.onec import outbox
 from web.onec.client import OnecClient
-from web.onec.config import OnecConfig
 from web.onec.sync import sync_on_schedule
 from web.openapi import OPENAPI
-from web.operations import Refused, Services
+from web.operations import Services
 from web.recognition_pool import RecognitionPool
 from web.security_headers import SecurityHeadersMiddleware
 from web.storage import memory as memory_entries
@@ -42,14 +41,14 @@ def create_app(config: Config, engine=None) -> Starlette:
         db = await Database.open(config.database)
         rows = await db.catalog_rows()
         backend = config.inference_backend()
-        ocr = engine or backend.ocr_engine()
+        ocr = engine or engines.ocr_engine(backend)
         embedder = memory = None
         if config.visual_memory:
-            embedder = backend.embedder()
+            embedder = engines.embedder(backend)
             memory = await visual_memory.load(db, embedder)
         models = config.trained_models()
         pool = RecognitionPool(ocr, CatalogIndex(rows), config.workers, config.queue_limit, memory, embedder, models)
-        onec_config = OnecConfig.load(config.data_dir)
+        onec_config = config.onec()
         onec = OnecClient(onec_config) if onec_config else None
         services = Services(db, pool, config.photos(), onec, config.public_url)
         app.state.db, app.state.pool, app.state.services = db, pool, services
@@ -120,10 +119,6 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/api/openapi.json", lambda request: JSONResponse(OPENAPI)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    handlers = {
-        Refused: refused,
-        csrf.CsrfError: lambda request, exc: refused(request, Refused(403, "csrf", CSRF_REFUSAL)),
-    }
     config.check()
     middleware = [
         Middleware(SecurityHeadersMiddleware),
@@ -137,17 +132,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         ),
         Middleware(AuthMiddleware),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers, middleware=middleware)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=errors.HANDLERS, middleware=middleware)
     app.state.config = config
     app.state.login_throttle = LoginThrottle()
     return app
-
-
-CSRF_REFUSAL = "Форма устарела (проверка CSRF не пройдена); обновите страницу и повторите."
-
-
-def refused(request: Request, exc: Refused) -> Response:
-    """A refusal as JSON for the API, as a page (or fragment) for people."""
-    if request.url.path.startswith("/api/"):
-        return api.error_response(request, exc)
-    return pages.render(request, "error.html", {"message": pages.refusal(request, exc)}, exc.status, exc.headers)

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 from inference.catalog import CatalogRow
 from web.storage.database import Database
 from web.storage.orders_xlsx import read_orders_xlsx
-
-DEFAULT_DATA_DIR = Path("markscan-data")
-DATABASE_NAME = "markscan.db"
-
-
-def database_path(data_dir: str | Path = DEFAULT_DATA_DIR) -> str | Path:
-    """The app's database: ``MARKSCAN_DATABASE_URL`` (PostgreSQL) when set, else the SQLite file in the data folder."""
-    return os.environ.get("MARKSCAN_DATABASE_URL") or Path(data_dir) / DATABASE_NAME
 
 
 def shown(target: str | Path) -> str:
@@ -28,9 +19,9 @@ def shown(target: str | Path) -> str:
     return url._replace(netloc=url.netloc.rsplit("@", 1)[-1]).geturl() if url.password else target
 
 
-def load_catalog_rows(source: str | Path | None, data_dir: str | Path = DEFAULT_DATA_DIR) -> list[CatalogRow]:
-    """Rows from an .xlsx (read on the fly), a SQLite file, or the app's database."""
-    target = Path(source) if source else database_path(data_dir)
+def load_catalog_rows(source: str | Path | None, database: str | Path) -> list[CatalogRow]:
+    """Rows from ``source`` (an .xlsx read on the fly, or a SQLite file), else the app's ``database``."""
+    target = Path(source) if source else database
     if isinstance(target, Path):
         if not target.exists():
             raise FileNotFoundError(f"catalog not found: {target}")

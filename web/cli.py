@@ -14,42 +14,47 @@ from pathlib import Path
 
 import numpy as np
 
-from web.catalog_source import DEFAULT_DATA_DIR, database_path, load_catalog_rows, run_with_database, shown
+from web.catalog_source import load_catalog_rows, run_with_database, shown
+from web.config import DEFAULT_DATA_DIR, Config, ConfigError
 
+DATA_HELP = f"the app's data folder: database, photos, keys (default: $MARKSCAN_DATA, else {DEFAULT_DATA_DIR})"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 log = logging.getLogger("markscan")
 
 
-def _backend(args: argparse.Namespace):
-    """The models' runtime: ``--backend``, else $MARKSCAN_BACKEND (with $MARKSCAN_DEVICE, $MARKSCAN_PRECISION)."""
-    from inference.backends import Backend
+FLAGS = {"data_dir": "data", "workers": "workers", "backend": "backend", "models": "models"}  # setting: flag
 
-    return Backend.from_env(name=getattr(args, "backend", None))
+
+def settings(args: argparse.Namespace) -> Config:
+    """The settings (``web.config``) with this command's flags over them."""
+    return Config.from_env(**{field: getattr(args, flag, None) for field, flag in FLAGS.items()})
+
+
+def _backend(args: argparse.Namespace):
+    """The models' runtime (``--backend``, else $MARKSCAN_BACKEND, with $MARKSCAN_DEVICE and $MARKSCAN_PRECISION)."""
+    return settings(args).inference_backend()
 
 
 def _models(args: argparse.Namespace):
     """The reader's learned models: ``--models``, else $MARKSCAN_MODELS, else the shipped ones."""
-    import os
-
-    from inference.models import Models
-
-    return Models.load(getattr(args, "models", None) or os.environ.get("MARKSCAN_MODELS") or None)
+    return settings(args).trained_models()
 
 
 def _recognizer(args: argparse.Namespace):
     """A recognizer for the CLI: the catalog it names, and the app's visual memory with ``--memory``."""
+    from inference import engines
     from inference.catalog import CatalogIndex
     from inference.pipeline import Recognizer
 
     models = _models(args)
-    rows = load_catalog_rows(args.catalog, args.data)
+    rows = load_catalog_rows(args.catalog, settings(args).database)
     backend = _backend(args)
-    recognizer = Recognizer(backend.ocr_engine(), CatalogIndex(rows), models=models)
+    recognizer = Recognizer(engines.ocr_engine(backend), CatalogIndex(rows), models=models)
     if getattr(args, "app_memory", False):
         from web import visual_memory
 
-        recognizer.embedder = backend.embedder()
-        recognizer.memory = _with_database(args.data, lambda db: visual_memory.load(db, recognizer.embedder))
+        recognizer.embedder = engines.embedder(backend)
+        recognizer.memory = _with_database(args, lambda db: visual_memory.load(db, recognizer.embedder))
     return recognizer
 
 
@@ -57,9 +62,9 @@ def image_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def _with_database(data_dir: str | Path, work):
+def _with_database(args: argparse.Namespace, work):
     """Run ``await work(db)`` against the app's database and close it."""
-    return run_with_database(database_path(data_dir), work)
+    return run_with_database(settings(args).database, work)
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
@@ -292,10 +297,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     photos = [p for folder in args.folders for p in labelled_folder(folder)]
     if args.confirmed:
         from web import operations
-        from web.config import Config
 
-        store = Config.from_env(data_dir=Path(args.data)).photos()
-        photos += _with_database(args.data, lambda db: operations.confirmed_photos(db, store))
+        store = settings(args).photos()
+        photos += _with_database(args, lambda db: operations.confirmed_photos(db, store))
     if len({p.family for p in photos}) < 2:
         print(
             "markscan train: photos of at least two part families are needed (labelled folders, --confirmed)",
@@ -347,10 +351,11 @@ def _parts(readings_by_marking: dict[str, list[dict]], sure_from: float) -> dict
 
 def _labelled_memory(photos, backend):
     """The embedder and a visual memory of labelled ``photos``."""
+    from inference import engines
     from inference.memory import VisualMemory
     from inference.photo import PhotoError, load_photo
 
-    embedder = backend.embedder()
+    embedder = engines.embedder(backend)
     memory = VisualMemory(embedder.dimension)
     for number, photo in enumerate(photos):
         article, _, serial = photo.truth.partition(" ")
@@ -365,7 +370,6 @@ def _labelled_memory(photos, backend):
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     """The same import as the Catalog page's, by an admin at the server's shell."""
     from web import operations
-    from web.config import Config
     from web.storage.users import User
 
     shell_admin = User("shell", "admin")  # whoever runs the CLI on the server administers it
@@ -376,11 +380,11 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
         return 2
 
     def run(db):
-        services = operations.Services(db, None, Config.from_env(data_dir=Path(args.data)).photos())
+        services = operations.Services(db, None, settings(args).photos())
         return operations.import_orders(services, shell_admin, data, "merge" if args.merge else "replace")
 
     try:
-        report = _with_database(args.data, run)
+        report = _with_database(args, run)
     except operations.Refused as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return 2
@@ -388,19 +392,19 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     print(f"{report['kept']} rows kept, {len(rejected)} rejected, {report['empty_rows']} empty")
     for problem in rejected[:50]:
         print(f"  row {problem['row']}: {problem['reason']}")
-    print(f"{'merged' if args.merge else 'imported'} {report['written']} rows into {shown(database_path(args.data))}")
+    print(f"{'merged' if args.merge else 'imported'} {report['written']} rows into {shown(settings(args).database)}")
     return 0
 
 
-def seed_demo(data_dir: Path) -> str:
+def seed_demo(config: Config) -> str:
     """Fill an empty database with the made-up demo plant; write its photos."""
     from web.demo import demo_photos, demo_rows
 
     async def seed(db) -> int:
         return await db.replace_catalog(demo_rows()) if await db.catalog_size() == 0 else 0
 
-    added = _with_database(data_dir, seed)
-    photos_dir = data_dir / "demo-photos"
+    added = run_with_database(config.database, seed)
+    photos_dir = config.data_dir / "demo-photos"
     photos_dir.mkdir(parents=True, exist_ok=True)
     rows = demo_rows()
     for i, photo in enumerate(demo_photos(rows)):
@@ -410,15 +414,15 @@ def seed_demo(data_dir: Path) -> str:
 
 
 def cmd_memory_add(args: argparse.Namespace) -> int:
+    from inference import engines
     from web import visual_memory
-    from web.config import Config
 
     directory = Path(args.directory)
     if not (directory / "labels.csv").is_file() or not (directory / "images").is_dir():
         print(f"{directory}: expected images/ and labels.csv (image_file, label_text)", file=sys.stderr)
         return 2
-    embedder = _backend(args).embedder()
-    photos = Config.from_env(data_dir=Path(args.data)).photos()
+    embedder = engines.embedder(_backend(args))
+    photos = settings(args).photos()
 
     async def seed(db):
         try:
@@ -426,7 +430,7 @@ def cmd_memory_add(args: argparse.Namespace) -> int:
         finally:
             await photos.close()
 
-    added, problems = _with_database(args.data, seed)
+    added, problems = _with_database(args, seed)
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"{added} photos added to the visual memory ({len(problems)} skipped)")
@@ -436,7 +440,7 @@ def cmd_memory_add(args: argparse.Namespace) -> int:
 def cmd_memory_stats(args: argparse.Namespace) -> int:
     from web.storage import memory
 
-    stats = _with_database(args.data, memory.stats)
+    stats = _with_database(args, memory.stats)
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
     elif not stats["embedders"]:
@@ -462,7 +466,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             print("the passwords differ; nothing changed", file=sys.stderr)
             return 2
     try:
-        user = _with_database(args.data, lambda db: users.add_user(db, args.name, password, args.role))
+        user = _with_database(args, lambda db: users.add_user(db, args.name, password, args.role))
     except ValueError as exc:
         print(f"{exc}; nothing changed", file=sys.stderr)
         return 2
@@ -474,7 +478,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
     from web.storage import users
 
     disabled = args.func is cmd_user_disable
-    if not _with_database(args.data, lambda db: users.set_disabled(db, args.name, disabled)):
+    if not _with_database(args, lambda db: users.set_disabled(db, args.name, disabled)):
         print(f"no user named {args.name!r}", file=sys.stderr)
         return 2
     print(f"user {args.name} {'disabled: signed out everywhere, tokens refused' if disabled else 'enabled'}")
@@ -489,7 +493,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     from web.storage import users
 
     try:
-        token = _with_database(args.data, lambda db: users.create_token(db, args.name, args.days))
+        token = _with_database(args, lambda db: users.create_token(db, args.name, args.days))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -500,7 +504,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_list(args: argparse.Namespace) -> int:
     from web.storage import users
 
-    for token in _with_database(args.data, lambda db: users.list_tokens(db, args.name)):
+    for token in _with_database(args, lambda db: users.list_tokens(db, args.name)):
         print(f"{token.id}  created {token.created_at}  expires {token.expires_at}")
     return 0
 
@@ -509,7 +513,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     from web.storage import users
 
     try:
-        revoked = _with_database(args.data, lambda db: users.revoke_tokens(db, args.name, args.id or ""))
+        revoked = _with_database(args, lambda db: users.revoke_tokens(db, args.name, args.id or ""))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -517,14 +521,14 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0 if revoked else 1
 
 
-def demo_login(data_dir: Path) -> str:
+def demo_login(config: Config) -> str:
     """A fresh password for the demo admin, printed at each demo start."""
     import secrets
 
     from web.storage import users
 
     password = secrets.token_urlsafe(12)
-    _with_database(data_dir, lambda db: users.add_user(db, "demo", password, "admin"))
+    run_with_database(config.database, lambda db: users.add_user(db, "demo", password, "admin"))
     return f"demo login: demo / {password}"
 
 
@@ -532,19 +536,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from web.app import create_app
-    from web.config import Config, ConfigError
 
-    config = Config.from_env(
-        data_dir=Path(args.data) if args.data else None, workers=args.workers, backend=args.backend, models=args.models
-    )
+    config = settings(args)
     if args.demo:
-        print(seed_demo(config.data_dir), flush=True)
-        print(demo_login(config.data_dir), flush=True)
-    try:
-        app = create_app(config)
-    except ConfigError as exc:
-        print(f"markscan: {exc}", file=sys.stderr)
-        return 2
+        print(seed_demo(config), flush=True)
+        print(demo_login(config), flush=True)
+    app = create_app(config)
     print(f"markscan: http://{args.host}:{args.port}/  (data in {config.data_dir})", flush=True)
     uvicorn.run(
         app,
@@ -560,9 +557,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _onec(args: argparse.Namespace, work) -> int:
     """Run ``await work(client, db)`` with the configured 1C connection; errors as messages."""
     from web.onec.client import OnecClient, OnecError
-    from web.onec.config import OnecConfig
 
-    config = OnecConfig.load(args.data)
+    config = settings(args).onec()
     if config is None:
         print(
             "1C is not configured: set MARKSCAN_ONEC_URL, MARKSCAN_ONEC_USER, MARKSCAN_ONEC_PASSWORD", file=sys.stderr
@@ -574,7 +570,7 @@ def _onec(args: argparse.Namespace, work) -> int:
             return await work(client, db)
 
     try:
-        return _with_database(args.data, run)
+        return _with_database(args, run)
     except OnecError as exc:
         print(f"1C: {exc}", file=sys.stderr)
         return 1
@@ -620,7 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_catalog(p: argparse.ArgumentParser) -> None:
         p.add_argument("--catalog", help="orders .xlsx or markscan database (default: the app's database)")
-        p.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the app's data folder")
+        p.add_argument("--data", help=DATA_HELP)
         with_backend(p)
 
     p = sub.add_parser("recognize", help="read photos, print JSON")
@@ -678,7 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--data", help=f"holds the database and the photos (default: $MARKSCAN_DATA or {DEFAULT_DATA_DIR})")
+    p.add_argument("--data", help=DATA_HELP)
     p.add_argument("--workers", type=int, help="recognition threads (default: $MARKSCAN_WORKERS or CPU cores)")
     p.add_argument("--demo", action="store_true", help="seed a demo catalog and photos if the database is empty")
     with_backend(p)
@@ -690,7 +686,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--role", choices=["operator", "admin"], default="operator")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_user_add)
     for name, func, what in (
         ("disable", cmd_user_disable, "end a user's sessions and refuse their sign-in and tokens"),
@@ -698,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = user.add_parser(name, help=what)
         p.add_argument("name")
-        p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+        p.add_argument("--data", help=DATA_HELP)
         p.set_defaults(func=func)
 
     p = sub.add_parser("token", help="API tokens for devices and scripts")
@@ -706,26 +702,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = token.add_parser("create", help="print a new API token for user NAME (sent as Authorization: Bearer)")
     p.add_argument("name")
     p.add_argument("--days", type=int, default=365, help="how long the token is valid (default 365)")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_token_create)
     p = token.add_parser("list", help="user NAME's tokens: id, created, expires (never the token itself)")
     p.add_argument("name")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_token_list)
     p = token.add_parser("revoke", help="revoke user NAME's token ID (as `token list` shows it), or all of them")
     p.add_argument("name")
     p.add_argument("id", nargs="?")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_token_revoke)
 
     p = sub.add_parser("onec", help="the link to 1C:Enterprise (OData)")
     onec = p.add_subparsers(dest="onec_command", required=True)
     p = onec.add_parser("check", help="connectivity, login, $metadata and the field mapping")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_onec_check)
     p = onec.add_parser("sync", help="the catalog from the orders in 1C")
     p.add_argument("--incremental", action="store_true", help="write only rows added, changed or gone")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_onec_sync)
 
     p = sub.add_parser("catalog", help="the orders catalog")
@@ -733,19 +729,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = catalog.add_parser("import", help="import an orders .xlsx into the app's database")
     p.add_argument("file")
     p.add_argument("--merge", action="store_true", help="add new rows instead of replacing the catalog")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_catalog_import)
 
     p = sub.add_parser("memory", help="the visual memory of confirmed photos")
     memory = p.add_subparsers(dest="memory_command", required=True)
     p = memory.add_parser("add", help="remember the photos of a labelled folder (images/ + labels.csv)")
     p.add_argument("directory")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     with_backend(p)
     p.set_defaults(func=cmd_memory_add)
     p = memory.add_parser("stats", help="what the visual memory holds")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    p.add_argument("--data", help=DATA_HELP)
     p.set_defaults(func=cmd_memory_stats)
     return parser
 
@@ -759,7 +755,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (BackendError, ModelsError, TrainingError) as exc:
+    except (ConfigError, BackendError, ModelsError, TrainingError) as exc:
         print(f"markscan: {exc}", file=sys.stderr)
         return 2
 

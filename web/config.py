@@ -1,20 +1,29 @@
-"""Server settings: command-line flags first, then MARKSCAN_* environment variables."""
+"""Every setting of markscan in one object: ``MARKSCAN_*`` environment variables, command-line flags over them.
+
+``Config.from_env()`` reads and validates them; a value that cannot work is
+refused at start-up with one line naming the variable (``ConfigError``; the
+command exits 2). The settings table in ``docs/configuration.md`` is generated
+from the fields below (``web.reference``).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from web.catalog_source import DATABASE_NAME, DEFAULT_DATA_DIR
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_DATA_DIR = Path("markscan-data")
+DATABASE_NAME = "markscan.db"
 MIN_SECRET_CHARS = 32
+PREFIX = "MARKSCAN_"
 
 
 class ConfigError(RuntimeError):
-    """The server cannot start as configured; the message says what to do."""
+    """markscan cannot start as configured; the message says what to do."""
 
 
 def write_new_secret(path: Path) -> None:
@@ -34,24 +43,63 @@ def write_new_secret(path: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
-    data_dir: Path = DEFAULT_DATA_DIR
-    workers: int = os.cpu_count() or 1  # recognition threads
-    queue_limit: int = 16  # photos waiting for a worker before we answer 503
-    max_upload_bytes: int = 25 * 1024 * 1024
-    secure_cookies: bool = False  # set behind HTTPS (Caddy): the session cookie is then Secure
-    visual_memory: bool = True  # remember confirmed photos and use them in recognition
-    public_url: str = ""  # how people reach markscan, e.g. https://markscan.plant.local (links sent to 1C)
-    trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-* headers are believed ("*": any)
-    timezone: str = ""  # the plant's time zone for the pages (e.g. Europe/Moscow); "": the server's own
-    database_url: str = ""  # postgresql://USER@HOST:PORT/DB; "": the SQLite file DATA/markscan.db
-    photo_store: str = ""  # s3://BUCKET/PREFIX for an S3-compatible store; "": the folder DATA/photos
-    s3_endpoint: str = ""  # the S3 server's URL when it is not AWS (SeaweedFS, MinIO)
-    backend: str = "onnx"  # what runs the models: onnx (onnxruntime) or torch (inference.backends)
-    device: str = "cpu"  # cpu or cuda (torch only)
-    precision: str = "fp32"  # fp32 or fp16 on cuda
-    models: str = ""  # a folder of trained models (markscan train --out); "": the ones shipped in the package
+class Config(BaseSettings):
+    """The settings of the server and the ``markscan`` command."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR, validation_alias="MARKSCAN_DATA", description="the folder of the database, photos and keys"
+    )
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="recognition threads",
+        json_schema_extra={"shown_default": "the CPU cores"},
+    )
+    queue_limit: int = Field(16, ge=1, description="photos waiting for a worker before the server answers 503")
+    max_upload_mb: int = Field(25, ge=1, description="the largest photo accepted, in MB")
+    secure_cookies: bool = Field(False, description="mark the session cookie Secure (set behind HTTPS)")
+    visual_memory: bool = Field(True, description="remember confirmed photos and use them in recognition")
+    public_url: str = Field("", description="how people reach markscan, e.g. https://markscan.plant.local")
+    trusted_proxies: str = Field("127.0.0.1", description='hosts whose X-Forwarded-* headers are believed ("*": any)')
+    timezone: str = Field("", description='the time zone of the pages, e.g. Europe/Moscow ("": the server\'s)')
+    database_url: str = Field("", description='postgresql://USER@HOST:PORT/DB ("": the SQLite file DATA/markscan.db)')
+    photo_store: str = Field("", description='s3://BUCKET/PREFIX, an S3-compatible store ("": the folder DATA/photos)')
+    s3_endpoint: str = Field("", description="the S3 server's URL when it is not AWS (SeaweedFS, MinIO)")
+    backend: str = Field("onnx", description="what runs the models: onnx (OpenVINO and onnxruntime, CPU) or torch")
+    device: str = Field("cpu", description="cpu or cuda (torch only)")
+    precision: str = Field("fp32", description="fp32, or fp16 on cuda")
+    models: str = Field("", description='a folder of trained models (markscan train --out; "": the shipped ones)')
+    onec_url: str = Field("", description='1C\'s OData root, …/odata/standard.odata ("": no 1C)')
+    onec_user: str = Field("", description="the 1C user markscan signs in as")
+    onec_password: SecretStr = Field(SecretStr(""), description="that user's password (never logged or shown)")
+    onec_sync_minutes: float = Field(0, ge=0, description="sync the orders from 1C this often (0: only on demand)")
+
+    @field_validator("backend", "device", "precision")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @classmethod
+    def from_env(cls, **overrides) -> Config:
+        """The settings from the environment, with ``overrides`` (command-line flags; None: not given) over them."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return cls(**given)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = str(error["loc"][0]) if error["loc"] else ""
+            raise ConfigError(f"{variable(name)}={error.get('input')!r}: {error['msg']}") from None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def database(self) -> str | Path:
+        """``database_url`` (PostgreSQL) when set, else the SQLite file in the data folder."""
+        return self.database_url or Path(self.data_dir) / DATABASE_NAME
 
     def inference_backend(self):
         """The runtime for the models these settings name (``inference.backends.Backend``)."""
@@ -61,11 +109,6 @@ class Config:
             return Backend(self.backend, self.device, self.precision)
         except BackendError as exc:
             raise ConfigError(str(exc)) from exc
-
-    @property
-    def database(self) -> str | Path:
-        """``database_url`` (PostgreSQL) when set, else the SQLite file in the data folder."""
-        return self.database_url or Path(self.data_dir) / DATABASE_NAME
 
     def secret_key(self) -> str:
         """The key that signs session cookies: made once, kept in the data folder, never logged.
@@ -102,10 +145,20 @@ class Config:
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
 
+    def onec(self):
+        """The 1C link these settings name, with ``DATA/onec.json``'s mapping (``web.onec.config``); None: no 1C."""
+        from web.onec.config import OnecConfig
+
+        try:
+            return OnecConfig.load(self)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{self.data_dir / 'onec.json'}: {exc}") from exc
+
     def check(self) -> None:
         """Settings that cannot work, refused at start-up with what to do (ConfigError)."""
         self.photos()
         self.trained_models()
+        self.onec()
         from inference.backends import BackendError
 
         try:
@@ -120,26 +173,9 @@ class Config:
                     f"MARKSCAN_TIMEZONE={self.timezone!r} is not a time zone (e.g. Europe/Moscow)"
                 ) from exc
 
-    @classmethod
-    def from_env(cls, **overrides) -> Config:
-        env = os.environ
-        values = {
-            "data_dir": Path(env.get("MARKSCAN_DATA", DEFAULT_DATA_DIR)),
-            "workers": int(env.get("MARKSCAN_WORKERS", os.cpu_count() or 1)),
-            "queue_limit": int(env.get("MARKSCAN_QUEUE_LIMIT", 16)),
-            "max_upload_bytes": int(env.get("MARKSCAN_MAX_UPLOAD_MB", 25)) * 1024 * 1024,
-            "secure_cookies": env.get("MARKSCAN_SECURE_COOKIES", "") in ("1", "true", "yes"),
-            "visual_memory": env.get("MARKSCAN_VISUAL_MEMORY", "1") not in ("0", "false", "no"),
-            "public_url": env.get("MARKSCAN_PUBLIC_URL", ""),
-            "trusted_proxies": env.get("MARKSCAN_TRUSTED_PROXIES", "127.0.0.1"),
-            "timezone": env.get("MARKSCAN_TIMEZONE", ""),
-            "database_url": env.get("MARKSCAN_DATABASE_URL", ""),
-            "photo_store": env.get("MARKSCAN_PHOTO_STORE", ""),
-            "s3_endpoint": env.get("MARKSCAN_S3_ENDPOINT", ""),
-            "backend": env.get("MARKSCAN_BACKEND", "onnx"),
-            "device": env.get("MARKSCAN_DEVICE", "cpu"),
-            "precision": env.get("MARKSCAN_PRECISION", "fp32"),
-            "models": env.get("MARKSCAN_MODELS", ""),
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+
+def variable(field: str) -> str:
+    """The environment variable of a ``Config`` field."""
+    info = Config.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    return alias if isinstance(alias, str) else PREFIX + field.upper()

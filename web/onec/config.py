@@ -1,16 +1,19 @@
 """How to reach 1C and how its fields map onto ours: data, not code.
 
 Every plant's 1C configuration differs; the defaults follow the orders table
-and need only the connection (``MARKSCAN_ONEC_URL``, ``_USER``, ``_PASSWORD``).
-A JSON file ``onec.json`` in the data folder may override any mapping.
+and need only the connection (``MARKSCAN_ONEC_URL``, ``_USER``, ``_PASSWORD``:
+``web.config``). A JSON file ``onec.json`` in the data folder may override any
+mapping.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from web.config import Config
 
 # Our field -> the 1C field that holds it, for the orders entity set.
 DEFAULT_ORDER_FIELDS = {
@@ -52,17 +55,19 @@ class OnecConfig:
         return self.url.rstrip("/")
 
     @classmethod
-    def load(cls, data_dir: str | Path | None = None, env: dict[str, str] | None = None) -> OnecConfig | None:
-        """From the environment and ``DATA/onec.json``; None when no URL is configured."""
-        env = dict(os.environ if env is None else env)
+    def load(cls, settings: Config) -> OnecConfig | None:
+        """The link ``settings`` name, with the mapping of ``DATA/onec.json``; None when no URL is configured."""
         values: dict = {}
-        if data_dir is not None and (Path(data_dir) / "onec.json").exists():
-            values.update(json.loads((Path(data_dir) / "onec.json").read_text(encoding="utf-8")))
-        for key, name in (("url", "URL"), ("user", "USER"), ("password", "PASSWORD")):
-            if env.get(f"MARKSCAN_ONEC_{name}"):
-                values[key] = env[f"MARKSCAN_ONEC_{name}"]
-        if env.get("MARKSCAN_ONEC_SYNC_MINUTES"):
-            values["sync_every_min"] = float(env["MARKSCAN_ONEC_SYNC_MINUTES"])
+        path = settings.data_dir / "onec.json"
+        if path.exists():
+            values.update(json.loads(path.read_text(encoding="utf-8")))
+        given = {
+            "url": settings.onec_url,
+            "user": settings.onec_user,
+            "password": settings.onec_password.get_secret_value(),
+            "sync_every_min": settings.onec_sync_minutes,
+        }
+        values.update({k: v for k, v in given.items() if v})
         if not values.get("url"):
             return None
         values.setdefault("user", "")
