@@ -159,10 +159,19 @@ def test_catalog_import_reports_and_a_wrong_file_changes_nothing(client, target)
     assert found[0]["article"] == "7777-30-0001"
 
 
-def test_openapi_document_is_valid(client):
+def test_openapi_document_is_valid_and_describes_every_api_route(client):
+    from starlette.routing import Route
+
     spec = client.get("/api/openapi.json").json()
     validate(spec)
-    assert "/api/scans" in spec["paths"]
+    served = {
+        (re.sub(r":\w+}", "}", route.path), method.lower())
+        for route in client.app.routes
+        if isinstance(route, Route) and route.path.startswith("/api/") and route.path != "/api/openapi.json"
+        for method in route.methods - {"HEAD"}
+    }
+    described = {(path, method) for path, methods in spec["paths"].items() for method in methods}
+    assert described == served
 
 
 def test_history_filters_and_exports(client, target):

@@ -5,14 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from web import i18n, inputs, operations
+from web import inputs, operations
 from web.operations import Refused
-
-
-def error_response(request: Request, exc: Refused) -> JSONResponse:
-    """``{"error": the message in the person's language, "code": stable, for programs}``."""
-    message = i18n.translate(request, exc.message, **exc.values)
-    return JSONResponse({"error": message, "code": exc.code}, status_code=exc.status, headers=exc.headers)
 
 
 async def create_scan(request: Request) -> Response:

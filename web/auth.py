@@ -7,10 +7,10 @@ health check answer without one; pages redirect to sign-in, the API says 401.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from web import csrf
+from web import csrf, errors
 from web.storage import sessions, users
 
 PUBLIC_PATHS = {"/login", "/healthz", "/manifest.webmanifest", "/sw.js"}
@@ -44,15 +44,15 @@ class AuthMiddleware:
         path = request.url.path
         if user is None and not is_public(path):
             response = (
-                JSONResponse({"error": "sign in or send an API token", "code": "unauthenticated"}, status_code=401)
-                if path.startswith("/api/")
+                errors.unauthenticated(request)
+                if errors.is_api(request)
                 else RedirectResponse(f"/login?next={path}", status_code=303)
             )
             await response(scope, receive, send)
             return
         verdict = csrf.check_header(request)
         if verdict is False:
-            response = JSONResponse({"error": "CSRF check failed; reload the page", "code": "csrf"}, status_code=403)
+            response = errors.csrf_failed(request)
             await response(scope, receive, send)
             return
         scope["state"]["csrf_pending"] = verdict is None

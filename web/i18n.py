@@ -170,6 +170,13 @@ EN: dict[str, str] = {
     "Форма устарела (проверка CSRF не пройдена); обновите страницу и повторите.": (
         "The form is out of date (CSRF check failed); reload the page and try again."
     ),
+    "Войдите или пришлите API-токен.": "Sign in or send an API token.",
+    "Внутренняя ошибка сервера. Сообщите администратору номер {id}.": (
+        "Something went wrong on the server. Tell the administrator the number {id}."
+    ),
+    "Такой страницы нет.": "There is no such page.",
+    "Этот метод здесь не принимается.": "This method is not accepted here.",
+    "Ошибка запроса.": "The request failed.",
     "English": "English",
 }
 

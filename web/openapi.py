@@ -142,10 +142,11 @@ OPENAPI = {
         "schemas": {
             "Error": {
                 "type": "object",
-                "description": "A refusal; nothing was changed. `error` is for people (Russian, or English with "
-                "the lang=en cookie); `code` is stable, for programs (e.g. not_yours, in_onec, sending, "
-                "confirmed, bad_photo, too_large, storage_full, busy, csrf, bad_paging, no_scan).",
-                "properties": {"error": {"type": "string"}, "code": {"type": "string"}},
+                "description": "Every error; nothing was changed. `error` is for people (Russian, or English with "
+                "the lang=en cookie); `code` is stable, for programs (e.g. unauthenticated, csrf, not_yours, "
+                "in_onec, sending, confirmed, bad_photo, too_large, storage_full, busy, bad_paging, no_scan, "
+                "not_found, method_not_allowed; internal, with the `id` the server logged the fault under).",
+                "properties": {"error": {"type": "string"}, "code": {"type": "string"}, "id": {"type": "string"}},
                 "required": ["error", "code"],
             },
             "Scan": {
