@@ -77,7 +77,9 @@ class BatchedModel:
     def _take(self) -> list[tuple[np.ndarray, Future]]:
         """The first waiting unit and those of its shape and type, up to ``max_batch`` rows."""
         first = self._waiting[0][0]
-        taken, kept, rows = [], [], 0
+        taken: list[tuple[np.ndarray, Future]] = []
+        kept: list[tuple[np.ndarray, Future]] = []
+        rows = 0
         for unit, future in self._waiting:
             alike = unit.shape[1:] == first.shape[1:] and unit.dtype == first.dtype
             if alike and (not taken or rows + unit.shape[0] <= self.max_batch):

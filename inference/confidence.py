@@ -20,6 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -148,7 +149,7 @@ def serial_scores(line: TextLine, serial: str) -> list[float]:
     return [float(s) for s in scores[start : start + len(serial)]]
 
 
-def evidence(candidate: Candidate, candidates: Sequence[Candidate], index: CatalogIndex) -> dict[str, float]:
+def evidence(candidate: Candidate, candidates: Sequence[Candidate], index: CatalogIndex) -> dict[str, Any]:
     """The evidence for one candidate among the photo's candidates."""
     serial = candidate.serial
     key = skeleton(candidate.article)

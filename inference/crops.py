@@ -79,7 +79,8 @@ class Frame:
 
 def straightened(image: np.ndarray, quad: np.ndarray, height: int = 48) -> np.ndarray:
     """The quad's pixels as an upright crop ``height`` high, its first edge on top: never laid down."""
-    width = max(8, round(height * np.linalg.norm(quad[1] - quad[0]) / max(np.linalg.norm(quad[3] - quad[0]), 1.0)))
+    side = max(float(np.linalg.norm(quad[3] - quad[0])), 1.0)
+    width = max(8, round(height * float(np.linalg.norm(quad[1] - quad[0])) / side))
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
     return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -33,6 +33,10 @@ def _best(reading: dict, article: str, serial: str | None = None) -> dict | None
     return max(found, key=lambda c: c["probability"], default=None)
 
 
+def _probability(candidate: dict | None) -> float:
+    return candidate["probability"] if candidate is not None else 0.0
+
+
 def fuse(readings: Sequence[dict], sure_from: float) -> dict:
     """One reading from the readings of several photos of the same part.
 
@@ -46,7 +50,7 @@ def fuse(readings: Sequence[dict], sure_from: float) -> dict:
     articles: dict[str, float] = defaultdict(float)
     for reading in readings:
         for article in {c["article"] for c in reading.get("candidates", []) if c["rows"]}:
-            articles[article] += _best(reading, article)["probability"]
+            articles[article] += _probability(_best(reading, article))
     base = next((r for r in readings if r.get("candidates")), readings[0])
     if not articles:  # nothing in the catalog on any photo: the first photo's reading stands
         return {**base, "photos": photos}
@@ -54,7 +58,7 @@ def fuse(readings: Sequence[dict], sure_from: float) -> dict:
     serials: dict[str, float] = defaultdict(float)
     for reading in readings:
         for serial in {c["serial"] for c in reading.get("candidates", []) if c["article"] == article and c["serial"]}:
-            serials[serial] += _best(reading, article, serial)["probability"]
+            serials[serial] += _probability(_best(reading, article, serial))
     serial = max(serials, key=lambda s: (serials[s], s)) if serials else ""
 
     evidence: list[float] = []  # log-odds of each photo that read the chosen marking

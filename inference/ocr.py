@@ -76,7 +76,8 @@ class OpenVinoSession:
     def __init__(self, path: str, threads: int = 0):
         import openvino
 
-        config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}  # f32: no bf16 on AMX CPUs
+        # f32: no bf16 on AMX CPUs
+        config: dict[str, str | int] = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         self.path = path

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import cast
 
 import numpy as np
 import onnx
@@ -93,7 +94,7 @@ class OnnxModule(torch.nn.Module):
                 values[names_out[0]] = result
             for name in dead:
                 values.pop(name, None)
-        outputs = tuple(values[name] for name in self.output_names)
+        outputs = tuple(cast(Tensor, values[name]) for name in self.output_names)
         return outputs[0] if len(outputs) == 1 else outputs
 
 

@@ -40,12 +40,12 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
+            opened = Image.open(io.BytesIO(data))
+            width, height = opened.size
             if width * height > MAX_PIXELS:
                 raise PhotoError(f"the image is too large ({width}x{height} pixels)")
-            image.draft("RGB", (working_side, working_side))  # fast JPEG downscale
-            image = ImageOps.exif_transpose(image)
+            opened.draft("RGB", (working_side, working_side))  # fast JPEG downscale
+            image = ImageOps.exif_transpose(opened)
             image = _eight_bit(image).convert("RGB")
     except PhotoError:
         raise
@@ -59,7 +59,7 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
     factor = min(1.0, working_side / max(image.size))
     if factor < 1.0:
         image = image.resize(
-            (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.BILINEAR
+            (max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.Resampling.BILINEAR
         )
     rgb = np.asarray(image)
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])

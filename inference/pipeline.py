@@ -328,7 +328,10 @@ class Recognizer:
             windows, crops, variant = lone_digit_windows(article_line, lines, variants)
             if not crops:
                 return []
-            probabilities = self.models.glyphs.probabilities(self.engine.window_features(crops))
+            head = self.models.glyphs
+            if head is None:
+                return []
+            probabilities = head.probabilities(self.engine.window_features(crops))
         found = lone_serials(windows, probabilities, floor=THRESHOLDS.glyph_floor)[: THRESHOLDS.glyph_candidates]
         return [glyph_line(serial, variant, article_line.variant) for serial in found]
 
@@ -370,8 +373,13 @@ def lone_digit_windows(
         return [], [], None
     on_view = [ln for ln in lines if view_of(ln) == view and ln.variant_quad is not None and not ln.searched]
     # the block as all views see it, then its lines on this one
-    block = [(ln.variant_quad, ln.text) for ln in marking_block([article_line], lines) if any(ln is o for o in on_view)]
-    windows = scan_windows(article_line.variant_quad, block, [ln.variant_quad for ln in on_view])
+    quads = [ln.variant_quad for ln in on_view if ln.variant_quad is not None]
+    block = [
+        (ln.variant_quad, ln.text)
+        for ln in marking_block([article_line], lines)
+        if ln.variant_quad is not None and any(ln is o for o in on_view)
+    ]
+    windows = scan_windows(article_line.variant_quad, block, quads)
     crops = [straightened(variant.image, w.quad) for w in windows]
     if article_line.variant.endswith(TURNED_180):
         crops = [half_turned(c) for c in crops]

@@ -22,7 +22,8 @@ def parse_yolo(label: str) -> list[YoloBox]:
     for line in label.splitlines():
         parts = line.split()
         if len(parts) == 5:
-            boxes.append(tuple(float(p) for p in parts[1:]))
+            x, y, w, h = (float(p) for p in parts[1:])
+            boxes.append((x, y, w, h))
     return boxes
 
 

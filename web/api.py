@@ -67,7 +67,7 @@ async def search_catalog(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()
     if len(query) > 64:
         raise Refused(400, "query_too_long", "Запрос длиннее 64 знаков.")
-    index = inputs.services(request).pool.recognizer.index
+    index = inputs.services(request).recognition.recognizer.index
     matches = index.lookup(query, limit=10) if query else []
     results = [
         {

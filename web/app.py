@@ -56,7 +56,7 @@ def create_app(config: Config, engine=None) -> Starlette:
             log.warning("MARKSCAN_PUBLIC_URL is not set: records sent to 1C carry no photo link")
         sender = asyncio.create_task(outbox.run_forever(db, onec)) if onec else None
         refresher = None
-        if memory is not None and config.database_url:  # other replicas add to the same memory
+        if memory is not None and embedder is not None and config.database_url:  # other replicas add to it
             seen = await memory_entries.fingerprint(db, embedder.name)
             refresher = asyncio.create_task(visual_memory.refresh_forever(db, pool, seen))
         syncer = None
@@ -77,6 +77,7 @@ def create_app(config: Config, engine=None) -> Starlette:
                     task.cancel()
             if sender is not None:
                 sender.cancel()
+            if onec is not None:
                 await onec.close()
             pool.close()
             await services.photos.close()

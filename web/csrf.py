@@ -31,7 +31,7 @@ def csrf_token(request: Request) -> str:
 
 def _matches(request: Request, sent: str | None) -> bool:
     expected = request.session.get("csrf")
-    return bool(expected and sent) and hmac.compare_digest(expected, sent)
+    return bool(expected and sent) and hmac.compare_digest(str(expected), str(sent))
 
 
 def check_header(request: Request) -> bool | None:

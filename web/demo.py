@@ -119,8 +119,8 @@ def render_marking(marking: str, seed: int = 0, quarter_turns: int = 0) -> DemoP
         draw.text((x + 2, y + 2), text, font=font, fill=(205, 205, 200))
         draw.text((x, y), text, font=font, fill=(55, 55, 60))
         box = draw.textbbox((x, y), text, font=font)
-        right = max(right, box[2])
-        y = box[3] + 25
+        right = max(right, round(box[2]))
+        y = round(box[3]) + 25
     bottom = y - 25
     image = image.filter(ImageFilter.GaussianBlur(0.8))
     box = (x - 5, top - 5, right + 5, bottom + 5)

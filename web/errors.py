@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -71,4 +73,9 @@ def server_error(request: Request, exc: Exception) -> Response:
     return respond(request, Refused(500, "internal", INTERNAL, id=error_id))
 
 
-HANDLERS = {Refused: respond, CsrfError: csrf_failed, HTTPException: http_error, Exception: server_error}
+HANDLERS: dict[Any, Callable[[Request, Any], Response]] = {
+    Refused: respond,
+    CsrfError: csrf_failed,
+    HTTPException: http_error,
+    Exception: server_error,
+}

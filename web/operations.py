@@ -57,6 +57,13 @@ class Services:
     onec: OnecClient | None = None
     public_url: str = ""  # how people reach markscan (for photo links sent to 1C); "" sends none
 
+    @property
+    def recognition(self) -> RecognitionPool:
+        """The recognition pool: every operation that reads or looks up a photo has one."""
+        if self.pool is None:
+            raise RuntimeError("these services run no recognition")
+        return self.pool
+
 
 def _disk_refusal(exc: OSError) -> Refused:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
@@ -105,7 +112,7 @@ async def read_photo(services: Services, photo: bytes) -> dict:
     try:
         loaded = await asyncio.to_thread(load_photo, photo)  # decoded once: checked here, read below
         key = await store.save(photo)
-        recognition = await services.pool.recognize(loaded)
+        recognition = await services.recognition.recognize(loaded)
     except PhotoError as exc:
         raise Refused(422, "bad_photo", "Фото не прочитать: {reason}", reason=str(exc)) from exc
     except OSError as exc:
@@ -143,7 +150,7 @@ async def add_photo(services: Services, user: User, scan: scans.Scan, photo: byt
     if len(readings) >= MAX_PHOTOS_PER_PART:
         raise Refused(409, "too_many_photos", "У детали не больше {n} фото.", n=MAX_PHOTOS_PER_PART)
     reading = await read_photo(services, photo)
-    fused = services.pool.fuse([*readings, reading])
+    fused = services.recognition.fuse([*readings, reading])
     updated = await scans.replace_reading(services.db, scan.id, fused)
     if updated is None:
         raise Refused(409, "confirmed", "Скан уже подтверждён: отмените подтверждение, чтобы добавить фото.")
@@ -186,7 +193,7 @@ async def confirm(
         raise Refused(400, "too_long", "Артикул длиннее {a} или номер длиннее {s} знаков.", a=MAX_ARTICLE, s=MAX_SERIAL)
     _may_change(user, scan)
     await _not_in_onec(services.db, scan.id)
-    catalog = services.pool.catalog
+    catalog = services.recognition.catalog
     entry = catalog.entry_for(article)
     if entry is not None:
         article = entry.stamped
@@ -200,7 +207,7 @@ async def confirm(
         )
     rows = catalog.rows_for(article, serial) if listed else []
     order = (rows[0].order_number, rows[0].station_unit) if rows else ("", "")
-    remembered = await visual_memory.prepare(services.pool, services.photos, scan.photo_key)
+    remembered = await visual_memory.prepare(services.recognition, services.photos, scan.photo_key)
     async with services.db.transaction() as tx:
         current = await scans.find_scan(tx, scan.id)  # as it is now, not as the page saw it
         assert current is not None
@@ -210,7 +217,7 @@ async def confirm(
         if services.onec is not None:
             await outbox.enqueue(tx, confirmed, photo_link(services, scan.id))
         change = await visual_memory.store(tx, remembered, confirmed)
-    visual_memory.apply(services.pool, change)
+    visual_memory.apply(services.recognition, change)
     return confirmed
 
 
@@ -228,7 +235,7 @@ async def undo(services: Services, user: User, scan: scans.Scan) -> scans.Scan:
         await outbox_rows.withdraw(tx, scan.id)
         change = await visual_memory.forget(tx, scan.id)
         undone = await scans.undo_confirmation(tx, current)
-    visual_memory.apply(services.pool, change)
+    visual_memory.apply(services.recognition, change)
     return undone
 
 

@@ -161,7 +161,7 @@ def serial_choices(services: operations.Services, scan: scans.Scan) -> list[str]
     """The serials the read article lists, as one-tap buttons, when the reading is not sure."""
     if scan.confirmed_at is not None or scan.reading.get("sure") or not scan.article:
         return []
-    entry = services.pool.catalog.entry_for(scan.article)
+    entry = services.recognition.catalog.entry_for(scan.article)
     if entry is None or not 1 < len(entry.serials) <= MAX_SERIAL_CHOICES:
         return []
     return sorted(entry.serials, key=lambda s: (len(s), s))
@@ -189,7 +189,7 @@ async def confirm_scan(request: Request) -> Response:
     scan = await inputs.scan(request)
     fields = await csrf.checked_form(request)
     article = fields.get("article") or scan.article
-    serial = fields.get("serial") if "serial" in fields else scan.serial
+    serial = fields.get("serial", "") if "serial" in fields else scan.serial
     try:
         off_catalog = fields.get("not_in_catalog") == "1"
         scan = await operations.confirm(
@@ -227,7 +227,7 @@ async def looks_like(request: Request) -> Response:
     scan = await inputs.scan(request)
     services = inputs.services(request)
     try:
-        neighbours = await services.pool.looks_like(await services.photos.read(scan.photo_key))
+        neighbours = await services.recognition.looks_like(await services.photos.read(scan.photo_key))
     except (PhotoError, OSError, PoolBusy):
         neighbours = []
     return render(request, "looks_like.html", {"scan": scan, "neighbours": neighbours})
@@ -266,7 +266,7 @@ async def scan_image(request: Request) -> Response:
 async def catalog_suggest(request: Request) -> Response:
     """``<option>`` elements for the correction field's autocomplete."""
     query = request.query_params.get("article", "").strip()[:64]
-    matches = inputs.services(request).pool.catalog.lookup(query, limit=8) if len(query) >= 3 else []
+    matches = inputs.services(request).recognition.catalog.lookup(query, limit=8) if len(query) >= 3 else []
     return render(request, "suggestions.html", {"articles": [m.entry.stamped for m in matches]})
 
 
@@ -303,7 +303,7 @@ async def catalog_page(request: Request) -> Response:
     """Search and browse the catalog; admins also upload an orders table here."""
     query = request.query_params.get("q", "").strip()[:64]
     services = inputs.services(request)
-    index = services.pool.catalog
+    index = services.recognition.catalog
     context = {
         "q": query,
         "matches": index.lookup(query, limit=20) if len(query) >= 3 else [],

@@ -28,9 +28,12 @@ log = logging.getLogger(__name__)
 
 async def refresh(db: Database, pool: RecognitionPool, seen: tuple[int, int]) -> tuple[int, int]:
     """Reload the memory if its entries in the database changed since ``seen`` (another replica's work)."""
-    now = await entries.fingerprint(db, pool.embedder.name)
+    embedder = pool.embedder
+    if embedder is None:  # no visual memory on this replica
+        return seen
+    now = await entries.fingerprint(db, embedder.name)
     if now != seen:
-        pool.replace_memory(await load(db, pool.embedder))
+        pool.replace_memory(await load(db, embedder))
     return now
 
 

@@ -165,7 +165,7 @@ def fit_all(
     kept = [d.photo for d in data]
     results = read_all(kept, lambda photo: by_family[photo.family])
     readings = [Reading(r.evidence, r.right, r.photo.family) for r in results if r.evidence]
-    characters = {d.photo.family: [] for d in data}
+    characters: dict[str, list] = {d.photo.family: [] for d in data}
     for d in data:
         characters[d.photo.family] += d.characters
     for family in families:

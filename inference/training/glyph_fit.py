@@ -48,6 +48,7 @@ def fit_head(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> bytes:
             loss.backward()
             optimizer.step()
     first, second = network[0], network[3]
+    assert isinstance(first, torch.nn.Linear) and isinstance(second, torch.nn.Linear)
     return head_onnx(
         features.shape[1:],
         mean.numpy(),
@@ -70,7 +71,7 @@ def head_onnx(
 ) -> bytes:
     """The head as an ONNX graph: features (N x columns x channels) -> class probabilities (N x CLASSES)."""
     size = int(np.prod(shape))
-    weights = {
+    weights: dict[str, np.ndarray] = {
         "flat": np.array([-1, size], dtype=np.int64),
         "mean": mean.astype(np.float32),
         "scale": scale.astype(np.float32),

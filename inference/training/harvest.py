@@ -178,7 +178,7 @@ def _line_windows(line: TextLine, photo: LabelledPhoto, variants, rng: random.Ra
     """(crop, label, is a glyph to paste) for the clear characters of one line."""
     trusted = _trusted(line, photo)
     variant = variants.get(view_of(line))
-    if trusted is None or variant is None or variant.name == "unwrapped":
+    if trusted is None or variant is None or variant.name == "unwrapped" or line.variant_quad is None:
         return
     text, positions, scores, vouched = trusted
     turned = line.variant.endswith(TURNED_180)
@@ -258,7 +258,7 @@ def _pasted(background: np.ndarray, glyphs: list[tuple[int, np.ndarray]], rng: r
 
 def _photometric(crop: np.ndarray, rng: random.Random) -> np.ndarray:
     """Other light, focus and sensor noise."""
-    out = crop.astype(np.float32)
+    out: np.ndarray = crop.astype(np.float32)
     mean = float(out.mean())
     out = (out - mean) * rng.uniform(0.6, 1.4) + mean + rng.uniform(-30, 30)
     if rng.random() < 0.3:

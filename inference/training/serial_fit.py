@@ -175,7 +175,7 @@ def fit_roles(photos: Sequence[PhotoTokens]) -> RoleModel:
                     best, chance, right = chances(model, photo)
                     held[strength][k] = (best, chance)
                     likelihood[strength] += float(np.log(max(right, 1e-6)))
-    strength = max(likelihood, key=likelihood.get)
+    strength = max(likelihood, key=lambda s: likelihood[s])
     grid = [(round(t, 2), round(g, 2)) for t in np.arange(0.05, 0.96, 0.05) for g in np.arange(0.5, 1.0, 0.02)]
 
     def total(thresholds: tuple[float, float]) -> float:

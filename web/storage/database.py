@@ -69,7 +69,7 @@ class SqliteSql:
 
     async def insert(self, sql: str, params: Sequence = ()) -> int:
         cursor = await self.connection.execute(sql, tuple(params))
-        return cursor.lastrowid
+        return int(cursor.lastrowid or 0)
 
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -141,7 +141,12 @@ class Database:
         self.pool = pool  # PostgreSQL only
         self.dialect = "postgresql" if pool is not None else "sqlite"
         self._writer = asyncio.Lock()
-        self._reader = SqliteSql(connection) if connection is not None else None
+
+    @property
+    def _sqlite(self) -> aiosqlite.Connection:
+        if self.connection is None:
+            raise RuntimeError("a PostgreSQL database has no SQLite connection")
+        return self.connection
 
     @classmethod
     async def open(cls, target: str | Path) -> Database:
@@ -182,31 +187,32 @@ class Database:
                 yield PostgresSql(connection)
             return
         async with self._writer:
-            await self.connection.execute("BEGIN IMMEDIATE")
+            connection = self._sqlite
+            await connection.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteSql(self.connection)
+                yield SqliteSql(connection)
             except BaseException:
-                await self.connection.rollback()
+                await connection.rollback()
                 raise
-            await self.connection.commit()
+            await connection.commit()
 
     async def fetchone(self, sql: str, params: Sequence = ()) -> tuple | None:
         if self.pool is not None:
             async with self.pool.acquire() as connection:
                 return await PostgresSql(connection).fetchone(sql, params)
-        return await self._reader.fetchone(sql, params)
+        return await SqliteSql(self._sqlite).fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Sequence = ()) -> list[tuple]:
         if self.pool is not None:
             async with self.pool.acquire() as connection:
                 return await PostgresSql(connection).fetchall(sql, params)
-        return await self._reader.fetchall(sql, params)
+        return await SqliteSql(self._sqlite).fetchall(sql, params)
 
     async def close(self) -> None:
         if self.pool is not None:
             await self.pool.close()
         else:
-            await self.connection.close()
+            await self._sqlite.close()
 
     async def replace_catalog(self, rows: Iterable[CatalogRow]) -> int:
         """Swap the whole catalog for ``rows`` in one transaction."""
@@ -239,8 +245,8 @@ class Database:
         return [CatalogRow(*r) for r in await self.fetchall(f"SELECT {_ROW_COLUMNS} FROM catalog ORDER BY id")]
 
     async def catalog_size(self) -> int:
-        (n,) = await self.fetchone("SELECT count(*) FROM catalog")
-        return n
+        row = await self.fetchone("SELECT count(*) FROM catalog")
+        return int(row[0]) if row else 0
 
 
 async def _insert(tx: Tx, rows: list[CatalogRow]) -> None:
