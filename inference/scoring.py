@@ -1,4 +1,4 @@
-"""The hackathon's score of a reading: 0.05 IoU + 0.65 char + 0.30 exact."""
+"""The score of a reading: 0.05 IoU + 0.65 char + 0.30 exact."""
 
 from __future__ import annotations
 

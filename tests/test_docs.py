@@ -26,3 +26,13 @@ def test_the_docs_name_only_settings_that_exist():
     }
     unknown = sorted((page, name) for page, name in named if name not in known | deployment)
     assert not unknown, f"settings that do not exist: {unknown}"
+
+
+def test_the_docs_link_to_files_that_exist():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" not in target and not (page.parent / target).exists():
+                broken.append((page.relative_to(ROOT).as_posix(), target))
+    assert not broken, f"links to nothing: {broken}"

@@ -180,7 +180,7 @@ def fit_all(
 
 
 def summary(results: Sequence[PhotoResult]) -> dict:
-    """The figures of a set of readings: the hackathon score and its parts, trust, choices, lone serials, latency."""
+    """The figures of a set of readings: the score and its parts, trust, choices, lone serials, latency."""
     n = len(results) or 1
     scores = [r.score() for r in results]
     right = [r.right for r in results]

@@ -152,7 +152,7 @@ def taken(photo: PhotoTokens, best: str, chance: float, take_from: float, glyph_
 
 
 def _score(photo: PhotoTokens, serial: str) -> float:
-    """The hackathon's score of the marking with ``serial`` read, the article taken as right."""
+    """The score of the marking with ``serial`` read, the article taken as right."""
     truth, read = f"{photo.article} {photo.serial}".strip(), f"{photo.article} {serial}".strip()
     return 0.65 * ratio(f'"{truth}"', f'"{read}"') + 0.30 * (truth == read)
 
