@@ -25,7 +25,7 @@ NOT_IN_CATALOG = "not in catalog"
 UNREADABLE = "unreadable"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Candidate:
     """One way to read the marking, with the catalog rows it points to."""
 
@@ -141,15 +141,15 @@ def read_marking(
             used.append(choice.line)
         candidates.append(
             Candidate(
-                evidence.entry.stamped,
-                serial,
-                confidence,
-                evidence.similarity,
-                listed,
-                rows,
-                used,
-                rank,
-                choice.plausibility,
+                article=evidence.entry.stamped,
+                serial=serial,
+                confidence=confidence,
+                article_similarity=evidence.similarity,
+                serial_listed=listed,
+                rows=rows,
+                lines=used,
+                rank=rank,
+                serial_support=choice.plausibility,
                 views=len(evidence.views),
                 serial_readings=choice.readings,
                 serial_line=choice.line,
@@ -189,13 +189,13 @@ def _remembered(entry: ArticleEntry, lines: list[TextLine]) -> Candidate | None:
     score, serial, line = max(listed, key=lambda t: (t[0], t[1]))
     rows = [r for r in entry.rows if r.serial == serial]
     return Candidate(
-        entry.stamped,
-        serial,
-        THRESHOLDS.remembered_confidence * score,
-        0.0,
-        True,
-        rows,
-        [line],
+        article=entry.stamped,
+        serial=serial,
+        confidence=THRESHOLDS.remembered_confidence * score,
+        article_similarity=0.0,
+        serial_listed=True,
+        rows=rows,
+        lines=[line],
         serial_readings=1,
         serial_line=line,
     )
@@ -214,7 +214,7 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
         for serial in serials_in(line.text):
             if len(serial) < 3:
                 continue
-            entries = index.articles_with_serial(serial)
+            entries = _articles_listing(serial, index)
             if not entries or len(entries) > THRESHOLDS.serial_only_max_articles:
                 continue
             for entry in entries:
@@ -224,10 +224,27 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
                 confidence = (0.45 + 0.4 * support) * line.score / (1 if support else len(entries))
                 old = found.get(entry.key)
                 if old is None or confidence > old.confidence:
-                    rows = [r for r in entry.rows if r.serial == serial]
+                    rows = [r for r in entry.rows if r.serial in (serial, serial.partition("-")[0])]
                     used = [line] + ([fragment] if fragment is not None else [])
-                    found[entry.key] = Candidate(entry.stamped, serial, confidence, 0.0, True, rows, used)
+                    found[entry.key] = Candidate(
+                        article=entry.stamped,
+                        serial=serial,
+                        confidence=confidence,
+                        article_similarity=0.0,
+                        serial_listed=True,
+                        rows=rows,
+                        lines=used,
+                    )
     return list(found.values())
+
+
+def _articles_listing(serial: str, index: CatalogIndex) -> list[ArticleEntry]:
+    """The articles whose rows list ``serial``; for a range of serials (``3422-3433``: one marking for
+    a batch), those that list both its ends."""
+    first, dash, last = serial.partition("-")
+    if not dash or not (first.isdigit() and last.isdigit() and len(first) == len(last) and first < last):
+        return index.articles_with_serial(serial)
+    return [e for e in index.articles_with_serial(first) if last in e.serials]
 
 
 def _outread(line: TextLine, lines: list[TextLine]) -> bool:
@@ -260,4 +277,12 @@ def raw_reading(lines: list[TextLine]) -> Candidate | None:
         return None
     line = max(plausible, key=lambda ln: (ln.score * min(len(ln.text), 16), ln.text))
     text = to_cyrillic(fold(line.text).strip())
-    return Candidate(text, "", 0.3 * line.score, 0.0, False, [], [line])
+    return Candidate(
+        article=text,
+        serial="",
+        confidence=0.3 * line.score,
+        article_similarity=0.0,
+        serial_listed=False,
+        rows=[],
+        lines=[line],
+    )

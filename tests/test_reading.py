@@ -62,6 +62,14 @@ def test_a_listed_serial_finds_its_article_when_only_a_fragment_was_read():
     assert best.marking == "195-30-1286 3089"
 
 
+def test_a_range_of_serials_finds_the_article_that_lists_both_ends():
+    """One marking for a batch: 3422-3433, where the table lists each serial of the range."""
+    index = CatalogIndex([row("195-30-1221", str(s)) for s in range(3420, 3440)] + [row("195-30-1222", "3422")])
+    best = read_marking([line("3422-3433", 0)], index, ROLES)[0]
+    assert best.marking == "195-30-1221 3422-3433" and not best.sure
+    assert read_marking([line("3433-3422", 0)], index, ROLES)[0].article != "195-30-1221"  # no range backwards
+
+
 def test_steel_grade_lines_are_not_taken_for_serials():
     best = read_marking([line("195-30-1285", 0), line("22K+08X18H10T", 40), line("2662", 80)], INDEX, ROLES)[0]
     assert best.serial == "2662"
