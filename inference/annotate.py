@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from inference.lines import upside_down
 from inference.pipeline import Recognition
 
 MARKING = (40, 200, 40)  # BGR green
@@ -17,7 +18,7 @@ def annotated_jpeg(recognition: Recognition, quality: int = 85) -> bytes:
     used = {id(ln) for ln in recognition.best.lines} if recognition.best else set()
     thickness = max(2, round(max(image.shape[:2]) / 400))
     for line in recognition.lines:
-        if id(line) not in used and "turned 180" not in line.variant:
+        if id(line) not in used and not upside_down(line):
             cv2.polylines(image, [line.quad.astype(np.int32)], True, OTHER, 1)
     for line in recognition.best.lines if recognition.best else []:
         cv2.polylines(image, [line.quad.astype(np.int32)], True, MARKING, thickness)

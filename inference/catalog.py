@@ -18,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 
 from inference.editdistance import class_fold, ocr_infix_distance
 from inference.lookalikes import skeleton
+from inference.records import RowRecord
 from inference.settings import THRESHOLDS
 
 
@@ -31,7 +32,7 @@ class CatalogRow:
     order_number: str
     station_unit: str
 
-    def to_dict(self) -> dict[str, str]:
+    def to_record(self) -> RowRecord:
         return {
             "article": self.article,
             "serial": self.serial,

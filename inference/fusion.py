@@ -1,6 +1,6 @@
 """Several photos of one part, one reading.
 
-Each photo is read on its own (``Recognition.to_dict()``); the readings vote.
+Each photo is read on its own (``Recognition.to_record()``); the readings vote.
 The article is the one with the most probability summed over photos; the serial
 is then voted among that article's candidates, so a photo that missed the serial
 does not hold back one that read it. Photos that agree raise the probability,
@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
+from inference.records import CandidateRecord, ReadingRecord
 from inference.settings import THRESHOLDS
 
 _LIMIT = 1e-6
@@ -23,7 +24,7 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _best(reading: dict, article: str, serial: str | None = None) -> dict | None:
+def _best(reading: ReadingRecord, article: str, serial: str | None = None) -> CandidateRecord | None:
     """The reading's most probable catalog candidate of ``article`` (and ``serial``, when given)."""
     found = [
         c
@@ -33,11 +34,11 @@ def _best(reading: dict, article: str, serial: str | None = None) -> dict | None
     return max(found, key=lambda c: c["probability"], default=None)
 
 
-def _probability(candidate: dict | None) -> float:
+def _probability(candidate: CandidateRecord | None) -> float:
     return candidate["probability"] if candidate is not None else 0.0
 
 
-def fuse(readings: Sequence[dict], sure_from: float) -> dict:
+def fuse(readings: Sequence[ReadingRecord], sure_from: float) -> ReadingRecord:
     """One reading from the readings of several photos of the same part.
 
     The result has the first readable photo's boxes and lines, the fused
@@ -63,10 +64,10 @@ def fuse(readings: Sequence[dict], sure_from: float) -> dict:
 
     evidence: list[float] = []  # log-odds of each photo that read the chosen marking
     against = 0.0
-    chosen: dict | None = None
+    chosen: CandidateRecord | None = None
     for reading in readings:
         mine = _best(reading, article, serial)
-        top = (reading.get("candidates") or [None])[0]
+        top = reading["candidates"][0] if reading.get("candidates") else None
         if mine is not None and (chosen is None or mine["probability"] > chosen["probability"]):
             chosen = mine
         if top is None or (top["article"], top["serial"]) == (article, serial):
@@ -84,7 +85,7 @@ def fuse(readings: Sequence[dict], sure_from: float) -> dict:
     # a marking one character decides is corroborated by two photos that read it alike
     read_twice = sum(bool(c.get("corroborated") or c.get("read_once")) for c in same) >= 2
     sure = (any(c.get("corroborated") for c in same) or read_twice) and probability >= sure_from
-    fused = {**chosen, "probability": round(probability, 3), "sure": sure}
+    fused: CandidateRecord = {**chosen, "probability": round(probability, 3), "sure": sure}
     others = [c for r in readings for c in r.get("candidates", []) if c["marking"] != fused["marking"]]
     seen = {fused["marking"]}
     rest = []

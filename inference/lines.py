@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
 from inference.lookalikes import skeleton
 from inference.settings import THRESHOLDS
 
-TURNED_180 = " turned 180"  # suffix of a line's view name when its crop was read upside down
+
+class View(StrEnum):
+    """A view of the photo the recognizer reads (``inference.variants``)."""
+
+    UPRIGHT = "upright"
+    CONTRAST = "contrast"  # more local contrast
+    TURNED_90 = "turned 90"
+    TURNED_270 = "turned 270"
+    UNWRAPPED = "unwrapped"  # a round face unrolled into a strip
+
+
+TURNED_180 = " turned 180"  # added to a line's view name when its crop was read upside down
 
 
 @dataclass(slots=True, eq=False)
@@ -53,6 +65,11 @@ class TextLine:
 def view_of(line: TextLine) -> str:
     """The view of the photo a line was read in, whichever way round the crop was read."""
     return line.variant.removesuffix(TURNED_180)
+
+
+def upside_down(line: TextLine) -> bool:
+    """The line's crop was read turned half round (upside down in its view)."""
+    return line.variant.endswith(TURNED_180)
 
 
 def overlap(a: TextLine, b: TextLine) -> float:

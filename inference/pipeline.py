@@ -24,7 +24,7 @@ from inference.catalog import CatalogIndex
 from inference.choices import Choice, likely_choices
 from inference.confidence import assess, clear_enough
 from inference.crops import crop_line, half_turned, straightened
-from inference.lines import TURNED_180, TextLine, view_of
+from inference.lines import TURNED_180, TextLine, View, upside_down, view_of
 from inference.lone_digits import LoneSerial, Window, lone_serials, scan_windows
 from inference.lookalikes import skeleton
 from inference.memory import Neighbour, article_support
@@ -32,6 +32,7 @@ from inference.models import Models
 from inference.ocr import OcrEngine, RecognizedText
 from inference.photo import Photo, load_photo
 from inference.reading import NOT_IN_CATALOG, UNREADABLE, Candidate, read_marking
+from inference.records import ReadingRecord
 from inference.scoring import YoloBox
 from inference.settings import THRESHOLDS
 from inference.variants import Variant, contrast, fit_ring, identity, turned, unwrapped
@@ -52,11 +53,11 @@ def _ring_of_fragments(image: np.ndarray, lines: list[TextLine]) -> Variant | No
 # The order the variants are tried in: the ones that most often complete a reading first
 # (a faint serial comes out under more contrast more often than on its side).
 DEFAULT_PLAN: tuple[tuple[str, VariantMaker], ...] = (
-    ("upright", lambda im, _: identity(im)),
-    ("contrast", lambda im, _: contrast(im)),
-    ("turned 90", lambda im, _: turned(im, 1)),
-    ("turned 270", lambda im, _: turned(im, 3)),
-    ("unwrapped", _ring_of_fragments),
+    (View.UPRIGHT, lambda im, _: identity(im)),
+    (View.CONTRAST, lambda im, _: contrast(im)),
+    (View.TURNED_90, lambda im, _: turned(im, 1)),
+    (View.TURNED_270, lambda im, _: turned(im, 3)),
+    (View.UNWRAPPED, _ring_of_fragments),
 )
 
 
@@ -117,7 +118,8 @@ class Recognition:
         w, h = self.photo.original_size
         return [((x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h) for x0, y0, x1, y1 in self.boxes()]
 
-    def to_dict(self) -> dict:
+    def to_record(self) -> ReadingRecord:
+        """The reading as the app stores and shows it (``inference.records``)."""
         best = self.best
         return {
             "marking": self.marking,
@@ -129,7 +131,7 @@ class Recognition:
             "status": self.status,
             "boxes": [list(b) for b in self.boxes()],
             "yolo_boxes": [[round(v, 6) for v in b] for b in self.yolo_boxes()],
-            "candidates": [c.to_dict() for c in self.candidates],
+            "candidates": [c.to_record() for c in self.candidates],
             "choices": [
                 {"marking": c.marking, "article": c.article, "serial": c.serial, "reason": c.reason}
                 for c in self.choices
@@ -312,7 +314,7 @@ class Recognizer:
         if variant is None or article_line.variant_quad is None:
             return []
         quads = neighbour_quads(article_line.variant_quad)
-        turned = article_line.variant.endswith(TURNED_180)
+        turned = upside_down(article_line)
         with timed(timings, "neighbourhood"):
             crops = [crop_line(variant.image, q) for q in quads]
             texts = self.engine.recognize([half_turned(c) for c in crops] if turned else crops)
@@ -381,7 +383,7 @@ def lone_digit_windows(
     ]
     windows = scan_windows(article_line.variant_quad, block, quads)
     crops = [straightened(variant.image, w.quad) for w in windows]
-    if article_line.variant.endswith(TURNED_180):
+    if upside_down(article_line):
         crops = [half_turned(c) for c in crops]
     return windows, crops, variant
 

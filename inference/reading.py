@@ -15,6 +15,7 @@ from inference.catalog import ArticleEntry, CatalogIndex, CatalogRow
 from inference.editdistance import ocr_infix_distance
 from inference.lines import TextLine, joined_neighbours, overlap, view_of
 from inference.lookalikes import fold, skeleton, to_cyrillic
+from inference.records import CandidateRecord
 from inference.roles import RoleModel
 from inference.serials import choose_serial, serials_in
 from inference.settings import THRESHOLDS
@@ -61,7 +62,7 @@ class Candidate:
             return MATCHED
         return ARTICLE_ONLY
 
-    def to_dict(self) -> dict:
+    def to_record(self) -> CandidateRecord:
         return {
             "marking": self.marking,
             "article": self.article,
@@ -74,7 +75,7 @@ class Candidate:
             "status": self.status,
             "serial_listed": self.serial_listed,
             "memory_share": round(self.memory_share, 3),
-            "rows": [r.to_dict() for r in self.rows],
+            "rows": [r.to_record() for r in self.rows],
         }
 
 
@@ -98,7 +99,7 @@ def find_articles(lines: list[TextLine], index: CatalogIndex) -> list[_ArticleEv
         penalty = THRESHOLDS.join_penalty if line.parts else 0.0
         for match in index.lookup(line.text):
             strength = match.similarity - penalty
-            if strength < THRESHOLDS.article_min_similarity - 0.1:
+            if strength < THRESHOLDS.article_min_similarity - THRESHOLDS.near_article_margin:
                 continue
             old = best.get(match.entry.key)
             if old is None or (strength, line.score) > (old.similarity, old.line.score):
@@ -134,7 +135,7 @@ def read_marking(
         rows = evidence.entry.rows
         if serial and listed:
             rows = [r for r in rows if r.serial == serial]
-        confidence = evidence.similarity * (1.0 if listed or not serial else 0.9)
+        confidence = evidence.similarity * (1.0 if listed or not serial else THRESHOLDS.unlisted_serial_factor)
         rank = evidence.similarity + (THRESHOLDS.listed_serial_bonus if listed else 0.0)
         used = list(evidence.line.parts or [evidence.line])
         if choice.line is not None:
@@ -221,7 +222,8 @@ def articles_from_serials(lines: list[TextLine], index: CatalogIndex) -> list[Ca
                 support, fragment = _fragment_support(entry.key, line, lines)
                 # Without a fragment, several articles listing the serial tie:
                 # each stays a candidate, with less confidence.
-                confidence = (0.45 + 0.4 * support) * line.score / (1 if support else len(entries))
+                base = THRESHOLDS.serial_only_base + THRESHOLDS.serial_only_fragment * support
+                confidence = base * line.score / (1 if support else len(entries))
                 old = found.get(entry.key)
                 if old is None or confidence > old.confidence:
                     rows = [r for r in entry.rows if r.serial in (serial, serial.partition("-")[0])]
@@ -249,20 +251,23 @@ def _articles_listing(serial: str, index: CatalogIndex) -> list[ArticleEntry]:
 
 def _outread(line: TextLine, lines: list[TextLine]) -> bool:
     """Another reading of the same spot is surer and says something else."""
-    return any(other.score > line.score and other.text != line.text and overlap(other, line) > 0.5 for other in lines)
+    return any(
+        other.score > line.score and other.text != line.text and overlap(other, line) > THRESHOLDS.same_place
+        for other in lines
+    )
 
 
 def _fragment_support(key: str, serial_line: TextLine, lines: list[TextLine]) -> tuple[float, TextLine | None]:
     """How much of ``key`` the lines around the serial spell (0..1)."""
     best: tuple[float, TextLine | None] = (0.0, None)
     for line in lines:
-        if line is serial_line or overlap(line, serial_line) > 0.3:
+        if line is serial_line or overlap(line, serial_line) > THRESHOLDS.apart:
             continue
         text = skeleton(line.text)
         if len(text) < 3:
             continue
         distance, _, _ = ocr_infix_distance(key, text)
-        if distance / len(text) > 0.25:
+        if distance / len(text) > THRESHOLDS.fragment_max_distance:
             continue
         support = min(1.0, (len(text) - distance) / len(key))
         if support > best[0]:
@@ -280,7 +285,7 @@ def raw_reading(lines: list[TextLine]) -> Candidate | None:
     return Candidate(
         article=text,
         serial="",
-        confidence=0.3 * line.score,
+        confidence=THRESHOLDS.raw_reading_factor * line.score,
         article_similarity=0.0,
         serial_listed=False,
         rows=[],

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from inference.crops import Frame
-from inference.lines import TURNED_180, TextLine
+from inference.lines import TextLine, upside_down
 from inference.lookalikes import DIGIT_FOR_LETTER, fold
 
 GAP_SPLIT = 3.0  # a gap this many character pitches wide splits a word in two
@@ -196,7 +196,7 @@ def line_tokens(line: TextLine | None, text: str | None = None) -> list[SerialTo
 def _frame(line: TextLine) -> Frame:
     """The directions the article's line reads in on the photo."""
     frame = Frame.of(line.quad)
-    if line.variant.endswith(TURNED_180):
+    if upside_down(line):
         return Frame(frame.origin, -frame.along, -frame.down)
     return frame
 

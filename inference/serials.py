@@ -17,6 +17,7 @@ from inference.catalog import ArticleEntry
 from inference.lines import TextLine, overlap
 from inference.lookalikes import skeleton
 from inference.roles import RoleModel, ScoredToken, SerialToken, as_serial, line_tokens, scored_tokens
+from inference.settings import THRESHOLDS
 
 
 def serials_in(text: str) -> set[str]:
@@ -44,14 +45,18 @@ class SerialChoice:
 
 
 NO_SERIAL = SerialChoice("", 0.0, False, None, 0)
-ALTERNATIVES = 3  # the other numbers a choice keeps, for the choices a person is offered
 
 
 def serial_tokens(entry: ArticleEntry, article_line: TextLine, rest_of_line: str, lines: list[TextLine]):
     """Every number read round an article on ``article_line`` that could be its serial."""
     tokens: list[SerialToken] = line_tokens(None, rest_of_line)
     for line in lines:
-        if line.unboxed or line is article_line or line in article_line.parts or overlap(line, article_line) > 0.3:
+        if (
+            line.unboxed
+            or line is article_line
+            or line in article_line.parts
+            or overlap(line, article_line) > THRESHOLDS.apart
+        ):
             continue
         if _is_article_fragment(line.text, entry.key):
             continue
@@ -109,15 +114,18 @@ def choose_serial(
     if not ranked or chance[ranked[0]] < model.take_from:
         stamped_alone = [ln for ln in lines if ln.unboxed]
         others = tuple((ln.text, ln.score) for ln in stamped_alone)
-        others += tuple((serial, chance[serial]) for serial in ranked[:ALTERNATIVES])
+        others += tuple((serial, chance[serial]) for serial in ranked[: THRESHOLDS.serial_alternatives])
         lone = glyph_serial(stamped_alone, entry, model)
         if lone is not None:
             return SerialChoice(lone.text, lone.score, lone.text in entry.serials, lone, 1, 0.0, others[1:])
-        return SerialChoice("", none, False, None, 0, 0.0, others[:ALTERNATIVES])
+        return SerialChoice("", none, False, None, 0, 0.0, others[: THRESHOLDS.serial_alternatives])
     serial = ranked[0]
     top = clearest[serial]
     place = top.token.line or article_line
-    readings = sum(s.token.serial == serial and overlap(s.token.line or article_line, place) > 0.2 for s in scored)
+    readings = sum(
+        s.token.serial == serial and overlap(s.token.line or article_line, place) > THRESHOLDS.same_number_place
+        for s in scored
+    )
     rival = max((chance[other] for other in ranked[1:] if other in entry.serials), default=0.0)
-    others = tuple((other, chance[other]) for other in ranked[1 : 1 + ALTERNATIVES])
+    others = tuple((other, chance[other]) for other in ranked[1 : 1 + THRESHOLDS.serial_alternatives])
     return SerialChoice(serial, chance[serial], serial in entry.serials, top.token.line, readings, rival, others)

@@ -1,10 +1,12 @@
 """Every threshold a reading is decided by, in one place.
 
-Recognition reads these through ``THRESHOLDS``; nothing else in ``inference/``
-holds a decision threshold of its own. The values were set on the tune side of
-the dev photos (``inference.scoring.held_out``), never on the held-out side.
-The confidence model's weights and its ``sure_from`` are data of their own
-(``weights/``), fitted by ``markscan train``.
+Recognition reads these through ``THRESHOLDS``; no other module holds a number
+that decides a reading. Two kinds of number stay beside their code, because the
+trained models are defined by them: what a number looks like (``roles.py``:
+where a word splits, a heat number's length) and the glyph reader's windows
+(``lone_digits.py``). The confidence model's weights and its ``sure_from`` are
+data of their own (``weights/``), fitted by ``markscan train``; the choices'
+shares are counts over the labelled photos (``choices.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ class Thresholds:
     fragment_max: int = 10  # a line this short may be a piece of an article split or bent
     join_max: int = 26  # longer than any article and its serial: not worth joining
     serial_only_max_articles: int = 3  # a serial read alone names an article only if so few list it
+    near_article_margin: float = 0.1  # an article read this far below the floor is kept as a weak reading of it
+    unlisted_serial_factor: float = 0.9  # the confidence of an article read with a serial the table does not list
+    serial_only_base: float = 0.45  # the confidence of an article named by its serial alone ...
+    serial_only_fragment: float = 0.4  # ... and what fragments of it read nearby add
+    fragment_max_distance: float = 0.25  # a fragment of the article: at most this share of its characters misread
+    raw_reading_factor: float = 0.3  # the confidence of a line taken as read, for a part the catalog lacks
+    same_place: float = 0.5  # two readings overlapping this much are of the same spot
+    apart: float = 0.3  # a line overlapping another this much is part of it, not a line of its own
+    same_number_place: float = 0.2  # readings of a number overlapping this much are of the same number
+    serial_alternatives: int = 3  # the other numbers a serial choice keeps, for the choices a person is offered
 
     # Serials (reading.py, confidence.py)
     rival_min_probability: float = 0.05  # another listed serial this likely (serial model) spoils corroboration

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from inference.lines import View
+
 PointMap = Callable[[np.ndarray], np.ndarray]
 
 
@@ -24,7 +26,7 @@ class Variant:
 
 
 def identity(image: np.ndarray) -> Variant:
-    return Variant("upright", image, lambda p: p)
+    return Variant(View.UPRIGHT, image, lambda p: p)
 
 
 def turned(image: np.ndarray, quarter_turns: int) -> Variant:
@@ -43,14 +45,15 @@ def turned(image: np.ndarray, quarter_turns: int) -> Variant:
             return np.stack([y, h - 1 - x], axis=1)
         return p
 
-    return Variant(f"turned {90 * k}", rotated, to_photo)
+    name = {1: View.TURNED_90, 3: View.TURNED_270}.get(k, f"turned {90 * k}")
+    return Variant(name, rotated, to_photo)
 
 
 def contrast(image: np.ndarray) -> Variant:
     """Local contrast (CLAHE) on lightness: faint engraving, uneven light, glare."""
     lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB)
     light = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(lab[:, :, 0])
-    return Variant("contrast", cv2.cvtColor(light, cv2.COLOR_GRAY2BGR), lambda p: p)
+    return Variant(View.CONTRAST, cv2.cvtColor(light, cv2.COLOR_GRAY2BGR), lambda p: p)
 
 
 def fit_ring(
@@ -126,4 +129,4 @@ def unwrapped(image: np.ndarray, ring: tuple[float, float, float], band: float) 
         rho = col / width * outer
         return np.stack([cx + rho * np.cos(angle), cy + rho * np.sin(angle)], axis=1)
 
-    return Variant("unwrapped", strip, to_photo)
+    return Variant(View.UNWRAPPED, strip, to_photo)

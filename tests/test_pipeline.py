@@ -40,7 +40,7 @@ def test_a_rendered_marking_is_read_at_any_quarter_turn(recognizer, rows, quarte
 
 def test_result_carries_boxes_candidates_and_stage_times(recognizer, rows):
     photo = render_marking("1391-30-1583 1574", seed=5)
-    data = recognizer.recognize(photo.jpeg).to_dict()
+    data = recognizer.recognize(photo.jpeg).to_record()
     assert set(data) >= {
         "marking",
         "article",
@@ -85,7 +85,7 @@ def test_an_empty_memory_changes_nothing(recognizer, rows):
     row = _stamped_serial(rows)
     photo = render_marking(f"{row.article.split()[0]} {row.serial}", seed=9).jpeg
     with_memory = Recognizer(recognizer.engine, recognizer.index, memory=VisualMemory(), embedder=DinoV2Embedder())
-    plain, remembered = recognizer.recognize(photo).to_dict(), with_memory.recognize(photo).to_dict()
+    plain, remembered = recognizer.recognize(photo).to_record(), with_memory.recognize(photo).to_record()
     for result in (plain, remembered):
         del result["timings_s"]
     assert remembered == plain
@@ -123,14 +123,14 @@ def test_a_frame_without_text_gets_no_article_whatever_the_memory_holds(recogniz
     with_memory = Recognizer(recognizer.engine, recognizer.index, memory=memory, embedder=embedder)
     result = with_memory.recognize(photo)
     assert result.status == UNREADABLE
-    assert result.to_dict()["article"] == "" and result.marking == ""
+    assert result.to_record()["article"] == "" and result.marking == ""
     assert not result.sure and result.probability == 0.0
 
 
 def test_a_clear_rendered_marking_is_sure_and_says_why(recognizer, rows):
     target = _stamped_serial(rows)
     marking = f"{target.article.split()[0]} {target.serial}"
-    data = recognizer.recognize(render_marking(marking, seed=11).jpeg).to_dict()
+    data = recognizer.recognize(render_marking(marking, seed=11).jpeg).to_record()
     assert data["marking"] == marking
     assert data["sure"] and data["probability"] >= recognizer.confidence.sure_from
     best = data["candidates"][0]

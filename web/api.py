@@ -73,7 +73,7 @@ async def search_catalog(request: Request) -> Response:
         {
             "article": m.entry.stamped,
             "similarity": round(m.similarity, 3),
-            "rows": [r.to_dict() for r in m.entry.rows[:50]],
+            "rows": [r.to_record() for r in m.entry.rows[:50]],
         }
         for m in matches
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from inference.records import ReadingRecord
 from web.catalog_source import load_catalog_rows, run_with_database, shown
 from web.config import DEFAULT_DATA_DIR, Config, ConfigError
 
@@ -87,7 +88,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
         if recognition.status == UNREADABLE:
             print(f"{path}: no text found on the photo", file=sys.stderr)
             failed += 1
-        result = {"photo": str(path), **recognition.to_dict()}
+        result = {"photo": str(path), **recognition.to_record()}
         if args.annotate:
             out = Path(args.annotate)
             out.mkdir(parents=True, exist_ok=True)
@@ -107,20 +108,26 @@ def _recognize_one_part(recognizer, paths: list[str]) -> int:
     from inference.fusion import fuse
     from inference.photo import PhotoError
 
-    readings = []
+    read = []
     for path in paths:
         try:
-            readings.append({"photo": str(path), **recognizer.recognize(Path(path)).to_dict()})
+            read.append((str(path), recognizer.recognize(Path(path)).to_record()))
         except (PhotoError, OSError) as exc:
             print(f"{path}: {exc}", file=sys.stderr)
-    if not readings:
+    if not read:
         return 1
-    fused = fuse(readings, recognizer.confidence.sure_from)
-    fused["photos"] = [
-        {key: r[key] for key in ("photo", "marking", "status", "probability", "sure")} for r in fused["photos"]
+    fused = fuse([reading for _, reading in read], recognizer.confidence.sure_from)
+    each = [
+        {
+            "photo": path,
+            "marking": r["marking"],
+            "status": r["status"],
+            "probability": r["probability"],
+            "sure": r["sure"],
+        }
+        for path, r in read
     ]
-    del fused["photo"]
-    json.dump(fused, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump({**fused, "photos": each}, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0 if fused["marking"] else 1
 
@@ -167,7 +174,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
         recognizer.embedder, recognizer.memory = _labelled_memory(remembered, _backend(args))
     results, plain, memory_times = [], [], []
-    readings_by_marking: dict[str, list[dict]] = defaultdict(list)
+    readings_by_marking: dict[str, list[ReadingRecord]] = defaultdict(list)
     for photo in photos:
 
         def exclude(entry_id: int, article: str, serial: str, truth=photo.truth) -> bool:
@@ -183,7 +190,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         results.append(result)
         if recognition is not None:
             recognition.variants = {}
-            readings_by_marking[photo.truth].append(recognition.to_dict())
+            readings_by_marking[photo.truth].append(recognition.to_record())
             if recognition.best is not None:
                 result.evidence = evidence(recognition.best, recognition.candidates, recognizer.index)
         if args.memory:
@@ -336,7 +343,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parts(readings_by_marking: dict[str, list[dict]], sure_from: float) -> dict[str, int]:
+def _parts(readings_by_marking: dict[str, list[ReadingRecord]], sure_from: float) -> dict[str, int]:
     """Every marking photographed more than once, its photos read as one part (as ``recognize --one-part``)."""
     from inference.fusion import fuse
 

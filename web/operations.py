@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from inference.annotate import annotated_jpeg
 from inference.catalog import CatalogIndex
 from inference.photo import PhotoError, load_photo
+from inference.records import ReadingRecord
 from web import visual_memory
 from web.onec import outbox
 from web.onec.client import OnecClient
@@ -102,7 +103,7 @@ async def find_scan(services: Services, scan_id: int) -> scans.Scan:
     return scan
 
 
-async def read_photo(services: Services, photo: bytes) -> dict:
+async def read_photo(services: Services, photo: bytes) -> ReadingRecord:
     """Keep a photo and read it: its reading, with ``photo_key`` and ``annotated_key`` in the photo store.
 
     The photo is checked (it decodes, it is no bomb) and stored first: what is not a photo is
@@ -119,7 +120,7 @@ async def read_photo(services: Services, photo: bytes) -> dict:
         raise _disk_refusal(exc) from exc
     except PoolBusy as exc:
         raise Refused(503, "busy", "Сервер занят, повторите через несколько секунд.", {"Retry-After": "5"}) from exc
-    reading = recognition.to_dict()
+    reading = recognition.to_record()
     try:
         reading["annotated_key"] = await store.save(await asyncio.to_thread(annotated_jpeg, recognition))
     except OSError as exc:

@@ -21,6 +21,7 @@ from inference.models import Models
 from inference.ocr import OcrEngine
 from inference.photo import Photo, load_photo, thumbnail_jpeg
 from inference.pipeline import Recognition, Recognizer
+from inference.records import ReadingRecord
 
 
 class PoolBusy(RuntimeError):
@@ -60,7 +61,7 @@ class RecognitionPool:
         old = self.recognizer
         self.recognizer = Recognizer(old.engine, old.index, old.plan, memory, old.embedder, old.models)
 
-    def fuse(self, readings: list[dict]) -> dict:
+    def fuse(self, readings: list[ReadingRecord]) -> ReadingRecord:
         """One reading from the readings of several photos of one part (``inference.fusion``)."""
         return fuse(readings, self.recognizer.confidence.sure_from)
 

@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 from inference.catalog import CatalogIndex
 from inference.crops import Frame, half_turned, straightened
 from inference.glyphs import BLANK, READ_WIDTH, TEXT
-from inference.lines import TURNED_180, TextLine, view_of
+from inference.lines import TextLine, View, upside_down, view_of
 from inference.lone_digits import HEIGHT, WIDTH, Window
 from inference.lookalikes import fold, skeleton
 from inference.pipeline import Recognizer, lone_digit_windows
@@ -178,10 +178,10 @@ def _line_windows(line: TextLine, photo: LabelledPhoto, variants, rng: random.Ra
     """(crop, label, is a glyph to paste) for the clear characters of one line."""
     trusted = _trusted(line, photo)
     variant = variants.get(view_of(line))
-    if trusted is None or variant is None or variant.name == "unwrapped" or line.variant_quad is None:
+    if trusted is None or variant is None or variant.name == View.UNWRAPPED or line.variant_quad is None:
         return
     text, positions, scores, vouched = trusted
-    turned = line.variant.endswith(TURNED_180)
+    turned = upside_down(line)
     frame = Frame.of(line.variant_quad)
     x, y = frame.coordinates(line.variant_quad)
     length, height = float(np.ptp(x)), float(np.ptp(y))

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from inference.records import ReadingRecord
 from web.storage.database import Database, Sql, Tx, unique_violations
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: ids past it name no scan
@@ -22,7 +23,7 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Scan:
     id: int
     idempotency_key: str
@@ -34,7 +35,7 @@ class Scan:
     article: str
     serial: str
     confidence: float
-    reading: dict
+    reading: ReadingRecord
     confirmed_at: str | None
     confirmed_by: str | None
     confirmed_article: str | None
@@ -91,7 +92,7 @@ class Scan:
         }
 
 
-def _order_of(reading: dict) -> tuple[str, str]:
+def _order_of(reading: ReadingRecord) -> tuple[str, str]:
     """Order number and station of the best candidate's first row, if it has one."""
     for candidate in reading.get("candidates", [])[:1]:
         for row in candidate.get("rows", [])[:1]:
@@ -99,7 +100,7 @@ def _order_of(reading: dict) -> tuple[str, str]:
     return "", ""
 
 
-def _reading_columns(reading: dict) -> tuple:
+def _reading_columns(reading: ReadingRecord) -> tuple:
     """reading_status, marking, article, serial, confidence, reading_json, order_number, station_unit."""
     what = (reading["status"], reading["marking"], reading["article"], reading["serial"], reading["confidence"])
     return (*what, json.dumps(reading, ensure_ascii=False), *_order_of(reading))
@@ -109,11 +110,15 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+_NAMES = [name.strip() for name in _COLUMNS.split(",")]
+
+
 def _scan(row: tuple) -> Scan:
-    values = list(row)
-    values[10] = json.loads(values[10])
-    values[17] = bool(values[17])
-    return Scan(*values)
+    """A row of ``_COLUMNS`` as a Scan, by column name."""
+    values = dict(zip(_NAMES, row, strict=True))
+    reading = json.loads(values.pop("reading_json"))
+    off_catalog = bool(values.pop("confirmed_off_catalog"))
+    return Scan(**values, reading=reading, confirmed_off_catalog=off_catalog)
 
 
 async def find_scan(db: Database | Sql, scan_id: int) -> Scan | None:
@@ -128,7 +133,9 @@ async def find_scan_by_key(db: Database, idempotency_key: str) -> Scan | None:
     return _scan(row) if row else None
 
 
-async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str, reading: dict) -> tuple[Scan, bool]:
+async def add_scan(
+    db: Database, idempotency_key: str, photo_key: str, who: str, reading: ReadingRecord
+) -> tuple[Scan, bool]:
     """Record a recognized photo: (the scan, whether it is new).
 
     The same idempotency key twice returns the first scan, never a second one.
@@ -150,7 +157,7 @@ async def add_scan(db: Database, idempotency_key: str, photo_key: str, who: str,
     return scan, True
 
 
-async def replace_reading(db: Database, scan_id: int, reading: dict) -> Scan | None:
+async def replace_reading(db: Database, scan_id: int, reading: ReadingRecord) -> Scan | None:
     """A new reading for a scan not yet confirmed (another photo of the part was fused in); None if confirmed."""
     async with db.transaction() as tx:
         changed = await tx.execute(
