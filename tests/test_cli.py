@@ -77,6 +77,7 @@ def test_catalog_import_of_a_wrong_file_changes_nothing(tmp_path):
     result = markscan("catalog", "import", str(bad), "--data", str(tmp_path))
     assert result.returncode == 2
     assert "not an .xlsx" in result.stderr
+    assert not any("а" <= ch.lower() <= "я" for ch in result.stderr)  # the command speaks English
 
 
 def test_recognize_prints_json(photo_dir, orders_xlsx):

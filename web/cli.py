@@ -392,8 +392,10 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
 
     try:
         report = _with_database(args, run)
-    except operations.Refused as exc:
-        print(f"{args.file}: {exc}", file=sys.stderr)
+    except operations.Refused as exc:  # the CLI speaks English, as the pages do with the switch
+        from web.i18n import translator
+
+        print(f"{args.file}: {translator('en')(exc.message, **exc.values)}", file=sys.stderr)
         return 2
     rejected = report["rejected"]
     print(f"{report['kept']} rows kept, {len(rejected)} rejected, {report['empty_rows']} empty")
