@@ -126,3 +126,9 @@ def family_of(marking: str) -> str:
         return head.rsplit(".", 1)[0]
     head, _, last = article.rpartition("-")
     return f"{head}-{last[:2]}" if head else article[:-2]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile of ``values`` (numpy's linear interpolation; 0.0 for none): every latency
+    figure markscan reports uses it."""
+    return float(np.percentile(values, q)) if len(values) else 0.0

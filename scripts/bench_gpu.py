@@ -34,14 +34,10 @@ from inference import engines  # noqa: E402
 from inference.backends import Backend  # noqa: E402
 from inference.catalog import CatalogIndex  # noqa: E402
 from inference.pipeline import Recognizer  # noqa: E402
+from inference.scoring import percentile  # noqa: E402
 from web.storage.orders_xlsx import read_orders_xlsx  # noqa: E402
 
 CONCURRENCY = (1, 8, 32)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def read_all(recognizer: Recognizer, photos: list[tuple[bytes, str]], in_flight: int):
@@ -87,7 +83,7 @@ def _measure(backend: Backend, index: CatalogIndex, photos: list[tuple[bytes, st
     _, exact, latencies, results = read_all(recognizer, photos, 1)
     figures.update(
         exact=exact,
-        p50_s=round(statistics.median(latencies), 3),
+        p50_s=round(percentile(latencies, 50), 3),
         p95_s=round(percentile(latencies, 95), 3),
         mean_stage_s=mean_stages(results),
     )

@@ -18,7 +18,6 @@ import os
 import secrets
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.scoring import percentile  # noqa: E402
 from web.cli import seed_demo  # noqa: E402
 from web.config import Config  # noqa: E402
 from web.demo import demo_rows, render_marking  # noqa: E402
@@ -104,8 +104,8 @@ async def load(urls: list[str], token: str, photos: list[bytes], clients: int, s
     return {
         "photos": len(latencies),
         "per_s": round(len(latencies) / elapsed, 2),
-        "p50_s": round(statistics.median(latencies), 2),
-        "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+        "p50_s": round(percentile(latencies, 50), 2),
+        "p95_s": round(percentile(latencies, 95), 2),
         "busy_503": busy,
     }
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inference.catalog import CatalogIndex, CatalogRow  # noqa: E402
+from inference.scoring import percentile  # noqa: E402
 from web.demo import demo_article, ocr_like  # noqa: E402
 
 
@@ -47,10 +47,10 @@ def bench(name: str, rows: list[CatalogRow], queries: int, seed: int = 2) -> Non
         index.lookup(reading)
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    p95 = times[int(0.95 * (len(times) - 1))]
+    p95 = percentile(times, 95)
     print(
         f"{name}: {len(rows):,} rows, {len(index):,} articles, index built in {build:.1f} s; "
-        f"lookup p50 {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {times[-1]:.2f} ms"
+        f"lookup p50 {percentile(times, 50):.2f} ms, p95 {p95:.2f} ms, max {times[-1]:.2f} ms"
     )
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inference.memory import ANN_FROM, VisualMemory  # noqa: E402
+from inference.scoring import percentile  # noqa: E402
 
 DIMENSION = 384
 PHOTOS_PER_PART = 20
@@ -78,7 +78,7 @@ def build(vectors: np.ndarray, ann_from: int) -> tuple[VisualMemory, float, floa
 
 
 def ms(values: list[float], q: float) -> float:
-    return 1000 * statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else 1000 * values[0]
+    return 1000 * percentile(values, q)
 
 
 def sqlite_round_trip(vectors: np.ndarray) -> None:

@@ -12,9 +12,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 from inference.records import ReadingRecord
+from inference.scoring import percentile
 from web.catalog_source import load_catalog_rows, run_with_database, shown
 from web.config import DEFAULT_DATA_DIR, Config, ConfigError
 
@@ -205,8 +204,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         scores, plain_scores = [r.score() for r in results], [r.score() for r in plain]
         figures["memory_changed"] = sum(bool(r.recognition and r.recognition.memory_changed) for r in results)
         figures["memory_lowered"] = sum(a.score < b.score for a, b in zip(scores, plain_scores, strict=True))
-        figures["memory_added_p50_s"] = round(float(np.percentile(memory_times, 50)), 3) if memory_times else 0.0
-        figures["memory_added_p95_s"] = round(float(np.percentile(memory_times, 95)), 3) if memory_times else 0.0
+        figures["memory_added_p50_s"] = round(percentile(memory_times, 50), 3)
+        figures["memory_added_p95_s"] = round(percentile(memory_times, 95), 3)
         figures["without_memory"] = {k: summary(plain)[k] for k in ("score", "exact", "sure_share", "wrong_sure")}
     _print_figures(figures, args.json)
     if not args.json:

@@ -27,7 +27,7 @@ from inference.models import Models
 from inference.photo import PhotoError
 from inference.pipeline import Recognition, Recognizer
 from inference.roles import RoleModel
-from inference.scoring import PhotoScore, expected_calibration_error, reliability, score_reading
+from inference.scoring import PhotoScore, expected_calibration_error, percentile, reliability, score_reading
 from inference.training.confidence_fit import Reading, fit_confidence
 from inference.training.glyph_fit import fit_head
 from inference.training.harvest import PhotoData, harvest
@@ -207,8 +207,8 @@ def summary(results: Sequence[PhotoResult]) -> dict:
         else 1.0,
         "lone_serials": len(lone),
         "lone_right": round(sum(r.right for r in lone) / len(lone), 4) if lone else 0.0,
-        "p50_s": round(float(np.percentile(seconds, 50)), 3) if seconds else 0.0,
-        "p95_s": round(float(np.percentile(seconds, 95)), 3) if seconds else 0.0,
+        "p50_s": round(percentile(seconds, 50), 3),
+        "p95_s": round(percentile(seconds, 95), 3),
         "reliability": [
             {
                 "from": b.low,
