@@ -1,10 +1,11 @@
 /* markscan service worker: the app shell from cache, queued photos sent on Background Sync. */
 importScripts("/static/queue.js");
 
-const CACHE = "markscan-shell-v6";
+// The server fills in the shell, every file of static/, and names the cache after their contents
+// (web/pwa.py): a changed file is fetched anew, and none is left out of the offline shell.
+const CACHE = "markscan-shell-{{version}}";
 const PAGES = ["/", "/history", "/dock", "/catalog"]; // kept for offline use, each under its own path
-const SHELL = ["/", "/static/app.css", "/static/app.js", "/static/queue.js", "/static/viewfinder.js", "/static/history.js", "/static/htmx-2.0.11.min.js",
-               "/static/icon-192.png", "/static/icon-512.png", "/manifest.webmanifest"];
+const SHELL = {{shell}};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

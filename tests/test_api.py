@@ -262,3 +262,17 @@ def test_another_photo_is_refused_clearly_when_it_cannot_be_used(client, target)
     client.post(f"/api/scans/{scan['id']}/confirm", json={})
     late = client.post(url, files={"photo": ("c.jpg", render_marking(marking, seed=24).jpeg, "image/jpeg")})
     assert late.status_code == 409 and late.json()["code"] == "confirmed" and "отмените" in late.json()["error"]
+
+
+def test_the_service_worker_shell_holds_every_static_file_and_each_is_served(client):
+    import json as json_module
+
+    from web.assets import STATIC
+
+    source = client.get("/sw.js").text
+    assert "{{" not in source
+    shell = json_module.loads(re.search(r"const SHELL = (\[.*?\]);", source).group(1))
+    loaded = {p.name for p in STATIC.iterdir() if p.suffix in (".css", ".js", ".png")}
+    assert {path.removeprefix("/static/") for path in shell if path.startswith("/static/")} == loaded
+    assert all(client.get(path).status_code == 200 for path in shell)
+    assert re.search(r'const CACHE = "markscan-shell-[0-9a-f]{12}"', source)
