@@ -117,13 +117,14 @@ def likely_choices(candidates: Sequence[Candidate], index: CatalogIndex, limit: 
     found: list[Choice] = []
     reads = _reads(best)
     entry = index.entry_for(best.article) if best.rows else None
+    twins = index.twins(entry.key) if entry is not None else []
     if entry is not None:
         for serial, chance in serial_chances(entry, reads, best.serial_line).items():
             reason = NO_SERIAL if not serial else SERIAL if serial in entry.serials else NUMBER
             found.append(Choice(best.article, serial, chance, reason))
         article_lines = [ln for ln in best.lines if ln is not best.serial_line]
         read_with = {skeleton(c.article): c.serial for c in candidates[1:] if c.serial}
-        for twin_key in index.twins(entry.key) if best.article_similarity > 0 else ():
+        for twin_key in twins if best.article_similarity > 0 else ():
             twin = index.entries[twin_key]
             unclear = max(0.01, 1.0 - twin_clarity(entry.key, article_lines, [twin_key]))
             twin_reads = reads or ({read_with[twin_key]: 0.5} if twin_key in read_with else {})
@@ -131,12 +132,12 @@ def likely_choices(candidates: Sequence[Candidate], index: CatalogIndex, limit: 
             serial = max(chances, key=chances.__getitem__)
             found.append(Choice(twin.stamped, serial, unclear * chances[serial], TWIN))
     read = best.article_similarity > 0  # an article read: articles guessed from a serial are no choice beside it
-    twins = set(index.twins(entry.key)) if entry is not None else set()  # weighed above, by their deciding character
     scale = max(best.probability, 1e-3)
     found += [
         Choice(c.article, c.serial, min(1.0, c.probability / scale) * THRESHOLDS.other_candidate, CANDIDATE)
         for c in candidates[1:]
-        if (c.article_similarity > 0 or not read) and (skeleton(c.article) not in twins or c.serial != best.serial)
+        if (c.article_similarity > 0 or not read)
+        and (skeleton(c.article) not in twins or c.serial != best.serial)  # twins: weighed above
     ]
     seen = {(skeleton(best.article), best.serial)}
     chosen = []

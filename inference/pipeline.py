@@ -326,12 +326,12 @@ class Recognizer:
     ) -> list[TextLine]:
         """Numbers of one or two digits stamped alone round the article's block (``inference.lone_digits``),
         each as a line the glyph reader read, clearest first."""
+        head = self.models.glyphs
+        if head is None:  # no glyph reader: training reads every view without one
+            return []
         with timed(timings, "lone digits"):
             windows, crops, variant = lone_digit_windows(article_line, lines, variants)
             if not crops:
-                return []
-            head = self.models.glyphs
-            if head is None:
                 return []
             probabilities = head.probabilities(self.engine.window_features(crops))
         found = lone_serials(windows, probabilities, floor=THRESHOLDS.glyph_floor)[: THRESHOLDS.glyph_candidates]

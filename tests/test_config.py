@@ -11,6 +11,17 @@ import pytest
 from web.config import MIN_SECRET_CHARS, Config, ConfigError
 
 
+def serve(data_dir, **env) -> subprocess.CompletedProcess:
+    """``markscan serve`` on ``data_dir`` with ``env`` added, as a person would start it."""
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", "serve", "--data", str(data_dir), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
 def test_a_new_key_is_made_once_long_and_private(tmp_path):
     config = Config(data_dir=tmp_path)
     key = config.secret_key()
@@ -41,12 +52,7 @@ def test_a_key_write_cut_off_by_a_full_disk_leaves_no_key_file(tmp_path, monkeyp
 
 def test_serve_refuses_to_start_on_an_empty_key(tmp_path):
     (tmp_path / "secret.key").write_text("")
-    done = subprocess.run(
-        [sys.executable, "-m", "web.cli", "serve", "--data", str(tmp_path), "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = serve(tmp_path)
     assert done.returncode == 2
     assert "secret.key holds no usable key" in done.stderr
 
@@ -66,13 +72,7 @@ def test_a_backend_that_cannot_run_is_refused_at_start_up(tmp_path):
 
 
 def test_serve_refuses_an_unknown_backend_with_what_to_do(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "web.cli", "serve", "--data", str(tmp_path), "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "MARKSCAN_BACKEND": "tensorrt"},
-    )
+    done = serve(tmp_path, MARKSCAN_BACKEND="tensorrt")
     assert done.returncode == 2
     assert "MARKSCAN_BACKEND='tensorrt': use one of onnx, torch" in done.stderr
 
@@ -108,13 +108,7 @@ def test_russian_plural_forms(n, word):
 
 
 def test_a_setting_that_cannot_be_read_stops_the_start_with_one_line_naming_it(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "web.cli", "serve", "--data", str(tmp_path), "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "MARKSCAN_WORKERS": "abc"},
-    )
+    done = serve(tmp_path, MARKSCAN_WORKERS="abc")
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "MARKSCAN_WORKERS='abc'" in done.stderr
     assert "Traceback" not in done.stderr
