@@ -58,13 +58,15 @@ class Frame:
     down: np.ndarray
 
     @classmethod
-    def of(cls, quad: np.ndarray) -> Frame:
+    def of(cls, quad: np.ndarray, turned: bool = False) -> Frame:
+        """The frame of ``quad``'s crop; ``turned``: of its crop read half turned round (upside down)."""
         a, b, c, d = quad.astype(np.float64)
         if laid_down(*crop_size(quad)):  # rot90: the crop's top edge is a-b's side, its width runs b to c
             origin, along, down = b, c - b, a - b
         else:
             origin, along, down = a, b - a, d - a
-        return cls(origin, along / np.linalg.norm(along), down / np.linalg.norm(down))
+        sign = -1.0 if turned else 1.0
+        return cls(origin, sign * along / np.linalg.norm(along), sign * down / np.linalg.norm(down))
 
     def coordinates(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """How far along and how far down the frame each point lies."""

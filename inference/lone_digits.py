@@ -87,15 +87,17 @@ def _rows(frame: Frame, lines: list[tuple[np.ndarray, str]]) -> list[_Row]:
 
 
 def scan_windows(
-    article_quad: np.ndarray, block: list[tuple[np.ndarray, str]], taken: list[np.ndarray]
+    article_quad: np.ndarray, block: list[tuple[np.ndarray, str]], taken: list[np.ndarray], turned: bool = False
 ) -> list[Window]:
     """Windows along the block's empty rows and past its lines' ends, on the view the article was read in.
 
     ``block``: the (quad, text) of the lines of the article's block on that view,
     the article's among them; ``taken``: every quad read there (a window centred
-    in one holds text already read).
+    in one holds text already read); ``turned``: the article reads upside down on
+    that view. The windows run the way the article reads, so their crops read
+    upright and a line's end is where its text ends.
     """
-    frame = Frame.of(article_quad)
+    frame = Frame.of(article_quad, turned)
     rows = _rows(frame, block)
     if not rows:
         return []

@@ -381,20 +381,19 @@ def lone_digit_windows(
         for ln in marking_block([article_line], lines)
         if ln.variant_quad is not None and any(ln is o for o in on_view)
     ]
-    windows = scan_windows(article_line.variant_quad, block, quads)
-    crops = [straightened(variant.image, w.quad) for w in windows]
-    if upside_down(article_line):
-        crops = [half_turned(c) for c in crops]
-    return windows, crops, variant
+    windows = scan_windows(article_line.variant_quad, block, quads, upside_down(article_line))
+    return windows, [straightened(variant.image, w.quad) for w in windows], variant
 
 
 def glyph_line(serial: LoneSerial, variant: Variant | None, read_as: str) -> TextLine:
     """Digits the glyph reader found where the detector boxed nothing (on ``variant``; None: the quad
     is on the photo already), as a line."""
     quad = serial.quad.astype(np.float64)
+    if read_as.endswith(TURNED_180):  # the windows ran the way the text reads: back to the view's corner order
+        quad = quad[[2, 3, 0, 1]]
     on_photo = (variant.to_photo(quad) if variant is not None else quad).astype(np.float32)
     scores = (serial.score,) * len(serial.digits)
-    on_view = serial.quad if variant is not None else None
+    on_view = quad.astype(np.float32) if variant is not None else None
     return TextLine(serial.digits, serial.score, on_photo, read_as, (), on_view, scores, searched=True, unboxed=True)
 
 

@@ -195,10 +195,7 @@ def line_tokens(line: TextLine | None, text: str | None = None) -> list[SerialTo
 
 def _frame(line: TextLine) -> Frame:
     """The directions the article's line reads in on the photo."""
-    frame = Frame.of(line.quad)
-    if upside_down(line):
-        return Frame(frame.origin, -frame.along, -frame.down)
-    return frame
+    return Frame.of(line.quad, upside_down(line))
 
 
 def token_features(

@@ -56,6 +56,23 @@ def test_windows_run_on_past_each_line_s_end():
         assert on_row and min(centre(w)[0] for w in on_row) > x1  # none centred on the line itself
 
 
+def test_a_block_read_upside_down_is_scanned_the_way_it_reads():
+    """On a view where the article reads upside down its text ends at the view's left: the stretch past
+    each line's end lies there, and the windows run right to left, so two digits read in their order."""
+    windows = scan_windows(ARTICLE[0], BLOCK, [q for q, _ in BLOCK], turned=True)
+    past = [w for w in windows if w.past_line]
+    for quad, _ in BLOCK:
+        x0, (y0, y1) = quad[:, 0].min(), (quad[:, 1].min(), quad[:, 1].max())
+        on_row = [w for w in past if y0 <= centre(w)[1] <= y1]
+        assert on_row and max(centre(w)[0] for w in on_row) < x0
+    for w in windows:
+        (x0, y0), (x1, _), (_, y2) = w.quad[0], w.quad[1], w.quad[2]
+        assert x1 < x0 and y2 < y0  # the crop's top-left is the view's bottom-right: it reads upright
+    row = [w for w in past if (w.row, w.shift) == (past[0].row, past[0].shift)]
+    assert all(a.start < b.start for a, b in zip(row, row[1:], strict=False))
+    assert centre(row[0])[0] > centre(row[-1])[0]
+
+
 def test_no_window_is_centred_on_text_already_read():
     windows = scan_windows(ARTICLE[0], BLOCK, [q for q, _ in BLOCK] + [box(100, 200, 200, 230)])
     assert not any(100 <= x <= 200 and 200 <= y <= 230 for x, y in map(centre, windows))
