@@ -80,14 +80,8 @@ def score_serials(
 
 def taken_alone(found: list[tuple[str, float]], listed: set[str] | frozenset[str], glyph_from: float) -> int | None:
     """Which of the numbers the glyph reader found stamped alone (digits, score) is taken as the serial:
-    the clearest one the table lists for the article, else the clearest of a length its listed serials
-    have (any length where it lists none), if clear enough."""
-    lengths = {len(s) for s in listed}
-    clear = [
-        (digits in listed, score, -k)
-        for k, (digits, score) in enumerate(found)
-        if score >= glyph_from and (not lengths or len(digits) in lengths)
-    ]
+    the clearest one the table lists for the article, else the clearest, if clear enough."""
+    clear = [(digits in listed, score, -k) for k, (digits, score) in enumerate(found) if score >= glyph_from]
     return -max(clear)[2] if clear else None
 
 

@@ -8,7 +8,7 @@ from inference.catalog import CatalogIndex
 from inference.lines import TextLine
 from inference.models import Models
 from inference.roles import FEATURES, NONE_FEATURES, RoleModel, as_serial, line_tokens
-from inference.serials import choose_serial, taken_alone
+from inference.serials import choose_serial
 from inference.training.serial_fit import PhotoTokens, chances, fit_roles, taken
 
 ROLES = Models.load().roles
@@ -76,15 +76,6 @@ def test_the_shipped_model_takes_a_listed_serial_under_the_article_and_not_the_h
     assert choice.serial == "2661" and choice.listed
     nothing = choose_serial(entry, article, "", [article, line("181268-1", 40)], INDEX.serial_lengths, ROLES)
     assert nothing.serial == ""  # the heat number's ending is no serial, and nothing else was read
-
-
-def test_a_number_found_alone_is_taken_listed_first_and_only_of_a_listed_length():
-    listed = {"241", "242", "244"}
-    assert taken_alone([("1", 0.99), ("244", 0.8)], listed, 0.7) == 1  # listed, though less clear
-    assert taken_alone([("1", 0.99), ("245", 0.8)], listed, 0.7) == 1  # the serials' length, not listed
-    assert taken_alone([("1", 0.99), ("24", 0.9)], listed, 0.7) is None  # a stray: no serial of its length
-    assert taken_alone([("245", 0.6)], listed, 0.7) is None  # not clear enough
-    assert taken_alone([("1", 0.99), ("24", 0.9)], set(), 0.7) == 0  # the table lists none: any length
 
 
 def test_without_a_model_no_serial_is_chosen():
