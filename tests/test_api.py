@@ -1,6 +1,7 @@
 """The JSON API against the real app (real OCR models, a real SQLite file)."""
 
 import io
+import json
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from conftest import png_header_only
 from openapi_spec_validator import validate
 from openpyxl import Workbook
 
+from web.assets import STATIC
 from web.demo import render_marking
 
 
@@ -265,13 +267,9 @@ def test_another_photo_is_refused_clearly_when_it_cannot_be_used(client, target)
 
 
 def test_the_service_worker_shell_holds_every_static_file_and_each_is_served(client):
-    import json as json_module
-
-    from web.assets import STATIC
-
     source = client.get("/sw.js").text
     assert "{{" not in source
-    shell = json_module.loads(re.search(r"const SHELL = (\[.*?\]);", source).group(1))
+    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", source).group(1))
     loaded = {p.name for p in STATIC.iterdir() if p.suffix in (".css", ".js", ".png")}
     assert {path.removeprefix("/static/") for path in shell if path.startswith("/static/")} == loaded
     assert all(client.get(path).status_code == 200 for path in shell)
