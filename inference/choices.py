@@ -9,15 +9,18 @@ own probability, against the best reading's).
 
 The serial is weighed the way a person checks one against the table. Before
 anything is read, an article that lists serials almost always carries one of
-them, and one that lists none carries none about as often as an unlisted one
-(``THRESHOLDS.listed_serial_share``, ``THRESHOLDS.no_serial_share``: counted
-on the labelled photos). The numbers read then say which: each with the serial
-model's probability that it is the serial, and one misread character away from
-another number with ``THRESHOLDS.slip`` (more where the recognizer read that
-character less clearly, or confused the pair). So a listed ``2660`` is offered
-for a read ``2669``, a listed ``15`` for a read ``51``, an article's few listed
-serials where only a lone digit it does not list was read, and the article with
-no serial where the number taken was a stray.
+them and hardly ever none, and one that lists none carries none about as often
+as a serial (``THRESHOLDS.listed_serial_share``,
+``THRESHOLDS.listed_no_serial_share``, ``THRESHOLDS.no_serial_share``: counted
+on the labelled photos). The numbers read then say which, each with the serial
+model's probability that it is the serial (the glyph reader's runner-up for a
+digit stamped alone among them). A serial the table lists may also be one
+misread character away from a number read, with ``THRESHOLDS.slip`` (more where
+the recognizer read that character less clearly, or confused the pair); a number
+it does not list counts only as read. So a listed ``2660`` is offered for a read
+``2669``, a listed ``15`` for a read ``51``, an article's few listed serials
+where only a lone digit it does not list was read, and the article with no
+serial where the number taken was a stray.
 """
 
 from __future__ import annotations
@@ -81,21 +84,21 @@ def serial_chances(entry: ArticleEntry | None, reads: dict[str, float], line: Te
     listed = entry.serials if entry is not None else set()
     near = {s for s in listed for r in reads if OSA.distance(s, r) <= 1}
     options = set(reads) | near | {""} | (listed if len(listed) <= THRESHOLDS.few_serials else set())
-    unlisted = [s for s in options if s and s not in listed]
+    if listed:
+        listed_share, none_share = THRESHOLDS.listed_serial_share, THRESHOLDS.listed_no_serial_share
+    else:
+        listed_share, none_share = 0.0, THRESHOLDS.no_serial_share
+    unlisted_share = 1.0 - listed_share - none_share
+    unread = 1.0 - max(reads.values(), default=0.0)
     chances = {}
     for serial in options:
-        if listed:
-            share = THRESHOLDS.listed_serial_share
-            prior = share / len(listed) if serial in listed else (1.0 - share) / (len(unlisted) + 1)
-        else:
-            share = THRESHOLDS.no_serial_share
-            prior = share if not serial else (1.0 - share) / max(1, len(unlisted))
-        if serial:
+        if not serial:
+            chances[serial] = none_share * max(THRESHOLDS.slip, unread)
+        elif serial in listed:  # the table vouches for it: a misreading of a number read is enough
             misreads = (p * misread_chance(r, serial, _char_scores(line, r)) for r, p in reads.items())
-            evidence = max(misreads, default=0.0)
-        else:
-            evidence = max(THRESHOLDS.slip, 1.0 - max(reads.values(), default=0.0))
-        chances[serial] = prior * evidence
+            chances[serial] = listed_share * max(misreads, default=0.0)
+        else:  # a number the table does not list counts only as read
+            chances[serial] = unlisted_share * reads[serial]
     total = sum(chances.values()) or 1.0
     return {s: c / total for s, c in chances.items()}
 

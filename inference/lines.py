@@ -43,6 +43,7 @@ class TextLine:
     searched: bool = False  # read by the second search round the article, not boxed by the detector
     char_positions: tuple[float, ...] = ()  # where each character but spaces was read, as a share of the crop's width
     unboxed: bool = False  # digits read where the detector boxed none (tails.py, lone_digits.py)
+    alternatives: tuple[tuple[str, float], ...] = ()  # the next likeliest readings of it, each with its score
     # Derived from ``quad`` once: matching compares lines many times.
     box: tuple[float, float, float, float] = field(init=False)
     centre: tuple[float, float] = field(init=False)

@@ -50,6 +50,7 @@ class LoneSerial:
     score: float  # its least clear digit's probability, times how surely the surface beside it is bare
     quad: np.ndarray  # the windows that read it, together
     runner_up: str = ""  # the same number with its least clear digit read as the next likeliest one
+    runner_up_score: float = 0.0  # its score, that digit's probability being the next likeliest one's
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,7 @@ class _Glyph:
     digit: int
     probability: float
     second: int  # the next likeliest digit
+    second_probability: float
     window: Window
 
 
@@ -158,7 +160,8 @@ def _peaks(windows: list[Window], probabilities: np.ndarray, floor: float) -> di
             if best[k] < floor or best[k] < left or best[k] <= right:
                 continue
             order = np.argsort(-digit_p[k])
-            glyph = _Glyph(windows[i].start, int(order[0]), float(best[k]), int(order[1]), windows[i])
+            first, second = int(order[0]), int(order[1])
+            glyph = _Glyph(windows[i].start, first, float(best[k]), second, float(digit_p[k, second]), windows[i])
             glyphs = found.setdefault(row, [])
             near = [g for g in glyphs if abs(g.start - glyph.start) < SAME_GLYPH]
             if all(g.probability < glyph.probability for g in near):
@@ -207,7 +210,8 @@ def lone_serials(windows: list[Window], probabilities: np.ndarray, floor: float 
             runner_up = "".join(str(g.second if k == weakest else g.digit) for k, g in enumerate(run))
             first, last = run[0].window.quad, run[-1].window.quad
             quad = np.array([first[0], last[1], last[2], first[3]], dtype=np.float32)
-            score = float(run[weakest].probability * min(left, right))
-            serials.append(LoneSerial(digits, score, quad, runner_up))
+            bare = min(left, right)
+            score = float(run[weakest].probability * bare)
+            serials.append(LoneSerial(digits, score, quad, runner_up, float(run[weakest].second_probability * bare)))
     serials.sort(key=lambda s: -s.score)
     return serials

@@ -394,7 +394,19 @@ def glyph_line(serial: LoneSerial, variant: Variant | None, read_as: str) -> Tex
     on_photo = (variant.to_photo(quad) if variant is not None else quad).astype(np.float32)
     scores = (serial.score,) * len(serial.digits)
     on_view = quad.astype(np.float32) if variant is not None else None
-    return TextLine(serial.digits, serial.score, on_photo, read_as, (), on_view, scores, searched=True, unboxed=True)
+    alternatives = ((serial.runner_up, serial.runner_up_score),) if serial.runner_up else ()
+    return TextLine(
+        serial.digits,
+        serial.score,
+        on_photo,
+        read_as,
+        (),
+        on_view,
+        scores,
+        searched=True,
+        unboxed=True,
+        alternatives=alternatives,
+    )
 
 
 def _lines(

@@ -113,11 +113,12 @@ def choose_serial(
     ranked = sorted(chance, key=lambda serial: (-chance[serial], serial))
     if not ranked or chance[ranked[0]] < model.take_from:
         stamped_alone = [ln for ln in lines if ln.unboxed]
-        others = tuple((ln.text, ln.score) for ln in stamped_alone)
-        others += tuple((serial, chance[serial]) for serial in ranked[: THRESHOLDS.serial_alternatives])
         lone = glyph_serial(stamped_alone, entry, model)
+        others = tuple((ln.text, ln.score) for ln in stamped_alone if ln is not lone)
+        others += tuple((serial, chance[serial]) for serial in ranked[: THRESHOLDS.serial_alternatives])
         if lone is not None:
-            return SerialChoice(lone.text, lone.score, lone.text in entry.serials, lone, 1, 0.0, others[1:])
+            others = lone.alternatives + others
+            return SerialChoice(lone.text, lone.score, lone.text in entry.serials, lone, 1, 0.0, others)
         return SerialChoice("", none, False, None, 0, 0.0, others[: THRESHOLDS.serial_alternatives])
     serial = ranked[0]
     top = clearest[serial]

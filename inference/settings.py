@@ -51,6 +51,7 @@ class Thresholds:
 
     # Choices offered when a reading is not sure (choices.py)
     listed_serial_share: float = 0.93  # an article that lists serials carries a listed one (labelled photos: 90 of 97)
+    listed_no_serial_share: float = 0.01  # an article that lists serials carries none (labelled photos: 1 of 97)
     no_serial_share: float = 0.43  # an article that lists none carries no serial (labelled photos: 6 of 14)
     slip: float = 0.15  # one character misread beyond the doubt the recognizer expressed
     few_serials: int = 8  # an article listing this few serials offers each of them

@@ -5,7 +5,7 @@ import pytest
 from conftest import row
 
 from inference.catalog import ArticleEntry, CatalogIndex
-from inference.choices import NO_SERIAL, SERIAL, TWIN, likely_choices, misread_chance, serial_chances
+from inference.choices import SERIAL, TWIN, likely_choices, misread_chance, serial_chances
 from inference.confidence import assess
 from inference.lines import TextLine
 from inference.models import Models
@@ -15,7 +15,7 @@ MODELS = Models.load()
 INDEX = CatalogIndex(
     [row("195-30-1285", s) for s in ("2660", "2661", "2662", "2663", "2645", "2700")]
     + [row("АМ117.07.01.210", "31"), row("АМ117.07.01.211", "31"), row("АМ116.06.00.962", "1")]
-    + [row("АМ116.06.00.962", "2")]
+    + [row("АМ116.06.00.962", "2"), row("1753-30-1034")]
 )
 
 
@@ -53,10 +53,21 @@ def test_the_twin_article_is_offered_where_its_deciding_character_was_unclear():
     assert ("АМ117.07.01.211 31", TWIN) in [(c.marking, c.reason) for c in choices]
 
 
-def test_the_article_alone_is_offered_where_the_number_taken_was_doubtful():
+def test_a_doubtful_number_offers_the_listed_serials_it_may_be_before_the_article_alone():
+    """An article that lists serials hardly ever carries none: its listed neighbours come first."""
     best, choices = offered([line("195-30-1285"), line("2661", 40, chars=(0.99, 0.5, 0.99, 0.6))])
     assert best.serial == "2661" and not best.sure
-    assert ("195-30-1285", NO_SERIAL) in [(c.marking, c.reason) for c in choices]
+    assert [c.reason for c in choices] == [SERIAL] * 3
+    assert {c.serial for c in choices} <= {"2660", "2662", "2663"}
+
+
+def test_the_glyph_reader_s_runner_up_for_a_digit_stamped_alone_is_offered():
+    alone = line("7", 40, chars=(0.8,))
+    alone.searched = alone.unboxed = True
+    alone.alternatives = (("1", 0.15),)
+    best, choices = offered([line("1753-30-1034"), alone])
+    assert best.marking == "1753-30-1034 7" and not best.sure
+    assert "1753-30-1034 1" in [c.marking for c in choices[:3]]
 
 
 def test_an_article_with_few_serials_offers_them_when_none_was_read():

@@ -120,6 +120,7 @@ def test_a_digit_alone_on_bare_surface_is_a_serial_and_its_runner_up_is_kept():
     found = lone_serials(_windows(0, starts), probabilities)
     assert [s.digits for s in found] == ["7"]
     assert found[0].score > 0.7 and found[0].runner_up == "1"
+    assert 0 < found[0].runner_up_score < found[0].score
 
 
 def test_text_beside_a_digit_makes_it_no_lone_serial():
