@@ -90,7 +90,7 @@ def serial_chances(entry: ArticleEntry | None, reads: dict[str, float], line: Te
         listed_share, none_share = 0.0, THRESHOLDS.no_serial_share
     unlisted_share = 1.0 - listed_share - none_share
     unread = 1.0 - max(reads.values(), default=0.0)
-    chances = {}
+    chances: dict[str, float] = {}
     for serial in options:
         if not serial:
             chances[serial] = none_share * max(THRESHOLDS.slip, unread)

@@ -5,9 +5,11 @@ its scores, from every character of the lines that read a label (thousands).
 A corroborated reading's probability is the chance that each character that
 picks its row was read right, times ``base``: how often such readings are right
 beyond what their characters say (a mislabelled photo, a wrong number taken).
-The other readings get a logistic model over the serial model's and the
-catalog's evidence, its L2 strength chosen by cross-validation that holds out
-whole part families. ``sure_from`` keeps the promise: the readings called sure
+The other readings get the serial model's probability, calibrated (a logistic
+on it, its L2 strength chosen by cross-validation that holds out whole part
+families). More of the evidence (the article's similarity, a serial missing,
+unlisted or found by the second search) fitted these readings closer but
+carried worse to families left out of the fit. ``sure_from`` keeps the promise: the readings called sure
 expect at most ``PROMISE`` of them wrong.
 """
 
@@ -25,8 +27,8 @@ from inference.logistic import Logistic, fit_logistic, log_loss
 PROMISE = 0.05  # a reading called sure is wrong at most one time in twenty, as its own probabilities expect
 STRENGTHS = (0.3, 1.0, 3.0, 10.0, 30.0)
 
-# Readings that are not corroborated are weighed by what the serial model and the catalog say of them.
-OTHER_FEATURES = ("serial_missing", "serial_unlisted", "serial_probability", "serial_searched", "article_similarity")
+# Readings that are not corroborated are weighed by the serial model's probability of the number taken.
+OTHER_FEATURES = ("serial_probability",)
 
 
 @dataclass(frozen=True, slots=True)
