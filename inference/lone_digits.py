@@ -136,7 +136,7 @@ class _Glyph:
     digit: int
     probability: float
     second: int  # the next likeliest digit
-    second_probability: float
+    second_probability: float  # how likely the glyph reader thinks that next digit
     window: Window
 
 
