@@ -9,8 +9,8 @@ The other readings get the serial model's probability, calibrated (a logistic
 on it, its L2 strength chosen by cross-validation that holds out whole part
 families). More of the evidence (the article's similarity, a serial missing,
 unlisted or found by the second search) fitted these readings closer but
-carried worse to families left out of the fit. ``sure_from`` keeps the promise: the readings called sure
-expect at most ``PROMISE`` of them wrong.
+carried worse to families left out of the fit. ``sure_from`` keeps the promise:
+the readings called sure expect at most ``PROMISE`` of them wrong.
 """
 
 from __future__ import annotations
