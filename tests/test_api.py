@@ -74,6 +74,21 @@ def test_confirming_as_read_and_with_a_correction(client, target):
     assert again["confirmed"]["article"] == article and again["confirmed"]["in_catalog"] is True
 
 
+def test_a_marking_confirmed_before_is_confirmed_again_only_when_said_so(client, target):
+    _, marking = target
+    first = post_photo(client, render_marking(marking, seed=31).jpeg, key="repeat-key-0001").json()
+    assert client.post(f"/api/scans/{first['id']}/confirm", json={"duplicate": True}).status_code == 200
+    second = post_photo(client, render_marking(marking, seed=32).jpeg, key="repeat-key-0002").json()
+    refused = client.post(f"/api/scans/{second['id']}/confirm", json={})
+    assert refused.status_code == 409 and refused.json()["code"] == "duplicate"
+    assert "уже подтверждена" in refused.json()["error"]
+    assert client.get(f"/api/scans/{second['id']}").json()["status"] == "awaiting confirmation"  # nothing changed
+    again = client.post(f"/api/scans/{second['id']}/confirm", json={"duplicate": True})
+    assert again.status_code == 200 and again.json()["status"] == "confirmed"
+    # Confirming a scan again as it was confirmed asks nothing more.
+    assert client.post(f"/api/scans/{first['id']}/confirm", json={}).status_code == 200
+
+
 def test_missing_scan_is_404(client):
     assert client.get("/api/scans/999999").status_code == 404
     assert client.post("/api/scans/999999/confirm", json={}).status_code == 404
@@ -184,7 +199,7 @@ def test_history_filters_and_exports(client, target):
     row, marking = target
     scan = post_photo(client, render_marking(marking, seed=12).jpeg, key="export-key-0001").json()
     assert scan["order_number"] == row.order_number
-    client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    client.post(f"/api/scans/{scan['id']}/confirm", json={"duplicate": True})  # the module confirmed it before
     by_order = client.get("/api/scans", params={"order": row.order_number}).json()["scans"]
     assert scan["id"] in [s["id"] for s in by_order]
     assert client.get("/api/scans", params={"order": "no-such-order"}).json()["scans"] == []
@@ -261,7 +276,7 @@ def test_another_photo_is_refused_clearly_when_it_cannot_be_used(client, target)
     assert broken.status_code == 422 and broken.json()["code"] == "bad_photo"
     assert client.get(f"/api/scans/{scan['id']}").json()["photos"] == 1  # nothing lost, nothing added
     assert client.post("/api/scans/999999/photos", files={"photo": ("a.jpg", b"x", "image/jpeg")}).status_code == 404
-    client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    client.post(f"/api/scans/{scan['id']}/confirm", json={"duplicate": True})
     late = client.post(url, files={"photo": ("c.jpg", render_marking(marking, seed=24).jpeg, "image/jpeg")})
     assert late.status_code == 409 and late.json()["code"] == "confirmed" and "отмените" in late.json()["error"]
 

@@ -85,4 +85,4 @@ def test_a_database_from_an_earlier_release_is_upgraded_in_place(tmp_path):
     columns, kept, applied = asyncio.run(upgrade())
     assert {"order_number", "station_unit", "confirmed_off_catalog"} <= set(columns)
     assert kept == [("old-key-0001", "", 0)]
-    assert [m for (m,) in applied] == ["0001.schema", "0002.later-columns"]
+    assert [m for (m,) in applied] == ["0001.schema", "0002.later-columns", "0003.confirmed-marking"]

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from conftest import make_client
 
+from web.card import CONFIDENCE_WORDS
 from web.i18n import EN
-from web.pages import CONFIDENCE_WORDS, STATUS_WORDS
+from web.pages import STATUS_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 PHRASE = re.compile(r"""_\(\s*(["'])(.+?)\1""")
@@ -18,6 +19,7 @@ def test_every_phrase_in_the_templates_has_an_english_translation():
     for template in (ROOT / "templates").glob("*.html"):
         phrases |= {m.group(2) for m in PHRASE.finditer(template.read_text(encoding="utf-8"))}
     phrases |= set(CONFIDENCE_WORDS.values()) | set(STATUS_WORDS.values())
+    phrases |= set(re.findall(r'return "([^"]+)"', (ROOT / "web" / "card.py").read_text(encoding="utf-8")))
     nav = (ROOT / "templates" / "nav.html").read_text(encoding="utf-8")
     phrases |= set(re.findall(r'"/[a-z]*", "([^"]+)"', nav))
     missing = sorted(p for p in phrases if re.search("[а-яА-ЯёЁ]", p) and p not in EN)

@@ -52,7 +52,7 @@ def test_confirmed_scans_are_remembered_across_restarts_and_forgotten_when_undon
         first = scan_photo(client, render_marking(marking, seed=31).jpeg, "memory-key-0001")
         second = scan_photo(client, render_marking(marking, seed=32).jpeg, "memory-key-0002")
         for scan in (first, second):
-            assert client.post(f"/api/scans/{scan['id']}/confirm", json={}).status_code == 200
+            assert client.post(f"/api/scans/{scan['id']}/confirm", json={"duplicate": True}).status_code == 200
         assert entries(data_dir) == before + 2
         assert len(client.app.state.pool.memory) == before + 2
 
@@ -79,7 +79,7 @@ def test_confirmed_scans_are_remembered_across_restarts_and_forgotten_when_undon
 def test_a_correction_replaces_the_scans_memory_entry(admin_client, app_data, marking):
     data_dir, _ = app_data
     scan = scan_photo(admin_client, render_marking(marking, seed=41).jpeg, "memory-key-0041")
-    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={"duplicate": True})
     count = entries(data_dir)
     admin_client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "424242", "not_in_catalog": True})
     assert entries(data_dir) == count
@@ -89,7 +89,7 @@ def test_a_correction_replaces_the_scans_memory_entry(admin_client, app_data, ma
 def test_only_the_confirmer_or_an_admin_may_undo(admin_client, app_data, ocr_engine, marking):
     data_dir, tokens = app_data
     scan = scan_photo(admin_client, render_marking(marking, seed=51).jpeg, "memory-key-0051")
-    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={})
+    admin_client.post(f"/api/scans/{scan['id']}/confirm", json={"duplicate": True})
     with make_client(data_dir, ocr_engine) as operator:
         operator.headers["Authorization"] = f"Bearer {tokens['operator']}"
         refused = operator.post(f"/api/scans/{scan['id']}/unconfirm", json={})

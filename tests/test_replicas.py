@@ -122,7 +122,10 @@ def test_two_replicas_serve_the_same_data_and_lose_nothing_when_one_dies(replica
     for i, (_, scan) in enumerate(made):
         base = (a, b)[i % 2]
         confirmed = httpx.post(
-            f"{base}/api/scans/{scan['id']}/confirm", json={"not_in_catalog": True}, headers=headers, timeout=60
+            f"{base}/api/scans/{scan['id']}/confirm",
+            json={"not_in_catalog": True, "duplicate": True},
+            headers=headers,
+            timeout=60,
         )
         assert confirmed.status_code == 200, confirmed.text
     deadline = time.monotonic() + 90

@@ -68,7 +68,7 @@ def test_someone_elses_confirmation_is_not_overwritten(app):
     client, tokens, _ = app
     scan = new_scan(client, tokens, "reconfirm-0001", seed=61)
     url = f"/api/scans/{scan['id']}/confirm"
-    assert client.post(url, json={}, headers=as_user(tokens, "operator")).status_code == 200
+    assert client.post(url, json={"duplicate": True}, headers=as_user(tokens, "operator")).status_code == 200
     # The admin may correct it; then the operator may not change the admin's correction.
     corrected = client.post(url, json={"serial": "1575"}, headers=as_user(tokens, "admin"))
     assert corrected.status_code == 200 and corrected.json()["confirmed"]["by"] == "anna"
@@ -224,7 +224,9 @@ def test_a_json_body_on_the_session_cookie_needs_the_csrf_header(app_data, ocr_e
         assert refused.status_code == 403 and refused.json()["code"] == "csrf"
         page = client.get("/")
         csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text).group(1)
-        allowed = client.post(f"/api/scans/{scan['id']}/confirm", json={}, headers={"X-CSRF-Token": csrf})
+        allowed = client.post(
+            f"/api/scans/{scan['id']}/confirm", json={"duplicate": True}, headers={"X-CSRF-Token": csrf}
+        )
         assert allowed.status_code == 200
 
 
@@ -253,7 +255,9 @@ def test_a_full_disk_gets_a_clear_answer_and_loses_no_confirmation(app_data, ocr
         )
         assert refused.status_code == 507 and refused.json()["code"] == "storage_full"
         # The confirmation is committed although the memory's thumbnail cannot be written.
-        confirmed = client.post(f"/api/scans/{scan['id']}/confirm", json={}, headers=as_user(tokens, "operator"))
+        confirmed = client.post(
+            f"/api/scans/{scan['id']}/confirm", json={"duplicate": True}, headers=as_user(tokens, "operator")
+        )
         assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
         assert client.get("/healthz").json() == {"ok": True}
 

@@ -33,8 +33,9 @@ async def confirm_scan(request: Request) -> Response:
     article = str(body.get("article") or scan.article)
     serial = str(body.get("serial") if body.get("serial") is not None else scan.serial)
     off_catalog = body.get("not_in_catalog") in (True, "1", "true")
+    repeat = body.get("duplicate") in (True, "1", "true")
     confirmed = await operations.confirm(
-        inputs.services(request), inputs.user(request), scan, article, serial, off_catalog
+        inputs.services(request), inputs.user(request), scan, article, serial, off_catalog, repeat
     )
     return JSONResponse(confirmed.to_dict())
 

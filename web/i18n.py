@@ -72,6 +72,23 @@ EN: dict[str, str] = {
     "Исправить": "Correct",
     "Номер": "Serial",
     "Сохранить исправление": "Save the correction",
+    "Верно, как прочитано: {marking}": "Right as read: {marking}",
+    "Может быть": "It may be",
+    "Уже подтверждена: скан № {scan}, {who}, {when}.": "Confirmed before: scan № {scan}, {who}, {when}.",
+    "Да, это другая деталь: подтвердить": "Yes, another part: confirm",
+    "«{marking}» уже подтверждена (скан № {scan}, {who}). Если это другая деталь, подтвердите ещё раз.": (
+        "“{marking}” was confirmed before (scan № {scan}, {who}). If this is another part, confirm again."
+    ),
+    "маркировка не прочитана: введите её или снимите ещё раз": "marking not read: type it in or take another photo",
+    "артикула {article} нет в таблице заказов": "article {article} is not in the orders table",
+    "артикул: {read} или {other}?": "article: {read} or {other}?",
+    "номер не прочитан": "serial not read",
+    "номер: {read} или {other}?": "serial: {read} or {other}?",
+    "номера {serial} нет в таблице заказов для этого артикула": (
+        "serial {serial} is not in the orders table for this article"
+    ),
+    "прочитано только в одном виде: сверьте с деталью": "read in one view only: check against the part",
+    "сверьте артикул и номер с деталью": "check the article and serial against the part",
     "Укажите артикул.": "Enter the article.",
     "Отменить подтверждение": "Undo the confirmation",
     "Подтверждение уже передано в 1С — исправьте запись в 1С.": "The confirmation is already in 1C: correct it there.",

@@ -62,7 +62,8 @@ OPENAPI = {
                 "(409 in_onec: correct it in 1C; 409 sending: retry in a minute). Article at most 64, "
                 "serial at most 32 characters (400 too_long). A part the orders table does not list (an unknown "
                 "article, or a serial the article does not list) needs not_in_catalog (else 409 not_in_catalog); "
-                "an article the catalog knows is stored as the catalog writes it.",
+                "an article the catalog knows is stored as the catalog writes it. A marking another scan was confirmed "
+                "as needs duplicate (else 409 duplicate): the part was seen before, or photographed twice.",
                 "parameters": [{"name": "scan_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "requestBody": {
                     "content": {
@@ -75,6 +76,10 @@ OPENAPI = {
                                     "not_in_catalog": {
                                         "type": "boolean",
                                         "description": "confirm a part the orders table does not list",
+                                    },
+                                    "duplicate": {
+                                        "type": "boolean",
+                                        "description": "confirm a marking another scan was confirmed as",
                                     },
                                 },
                             }

@@ -177,14 +177,22 @@ async def _not_in_onec(tx_or_db, scan_id: int) -> None:
 
 
 async def confirm(
-    services: Services, user: User, scan: scans.Scan, article: str, serial: str, off_catalog: bool = False
+    services: Services,
+    user: User,
+    scan: scans.Scan,
+    article: str,
+    serial: str,
+    off_catalog: bool = False,
+    repeat: bool = False,
 ) -> scans.Scan:
     """Record who confirmed what, in one transaction: the scan, its 1C outbox row, its visual-memory entry.
 
     An article the catalog knows is stored as the catalog writes it (Cyrillic, its
     stamped form), however it was typed. A part the orders table does not list (an
     unknown article, or a serial the article does not list) is confirmed only when the
-    person says so (``off_catalog``), and is marked as such. Re-confirming (a correction)
+    person says so (``off_catalog``), and is marked as such. A marking another scan was
+    confirmed as (a part seen before, or a second photo taken by mistake) is confirmed
+    only when the person says it is another part (``repeat``). Re-confirming (a correction)
     is for the person who confirmed or an admin, and only while 1C does not have the record.
     """
     article, serial = article.strip(), serial.strip()
@@ -214,12 +222,30 @@ async def confirm(
         assert current is not None
         _may_change(user, current)
         await _not_in_onec(tx, scan.id)
+        again = (current.confirmed_article, current.confirmed_serial) == (article, serial)  # as it was confirmed
+        if serial and not repeat and not again and (earlier := await scans.confirmed_as(tx, article, serial, scan.id)):
+            raise Refused(
+                409,
+                "duplicate",
+                "«{marking}» уже подтверждена (скан № {scan}, {who}). Если это другая деталь, подтвердите ещё раз.",
+                marking=f"{article} {serial}",
+                scan=earlier.id,
+                who=earlier.confirmed_by or "",
+            )
         confirmed = await scans.confirm(tx, scan.id, user.name, article, serial, order, not listed)
         if services.onec is not None:
             await outbox.enqueue(tx, confirmed, photo_link(services, scan.id))
         change = await visual_memory.store(tx, remembered, confirmed)
     visual_memory.apply(services.recognition, change)
     return confirmed
+
+
+async def confirmed_before(services: Services, scan: scans.Scan) -> scans.Scan | None:
+    """Another scan confirmed as the marking this unconfirmed scan reads (said on its card before the tap)."""
+    if scan.confirmed_at is not None or not scan.serial:
+        return None
+    entry = services.recognition.catalog.entry_for(scan.article)
+    return await scans.confirmed_as(services.db, entry.stamped if entry else scan.article, scan.serial, scan.id)
 
 
 async def undo(services: Services, user: User, scan: scans.Scan) -> scans.Scan:

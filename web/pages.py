@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.templating import Jinja2Templates
 
 from inference.photo import PhotoError
-from web import csrf, export, i18n, inputs, operations
+from web import card, csrf, export, i18n, inputs, operations
 from web.assets import TEMPLATES
 from web.onec.client import OnecError
 from web.onec.sync import sync_into_app
@@ -22,26 +22,12 @@ from web.storage import memory as memory_entries
 from web.storage import outbox, scans, sessions, users
 
 templates = Jinja2Templates(directory=TEMPLATES)
-CONFIDENCE_WORDS = {"sure": "уверенно", "check": "проверьте", "none": "не найдено"}
-
-
-def confidence_word(reading: dict) -> tuple[str, str]:
-    """The word the card shows for a reading, and its kind: "уверенно" only for a sure reading."""
-    if reading.get("sure"):
-        kind = "sure"
-    elif reading.get("status") in ("matched", "article only"):
-        kind = "check"
-    else:
-        kind = "none"
-    return CONFIDENCE_WORDS[kind], kind
-
-
 STATUS_WORDS = {
     scans.AWAITING: "ожидает подтверждения",
     scans.CONFIRMED: "подтверждено",
     scans.CORRECTED: "исправлено",
 }
-templates.env.globals.update(confidence_word=confidence_word, status_words=STATUS_WORDS)
+templates.env.globals.update(confidence_word=card.confidence_word, doubt=card.doubt, status_words=STATUS_WORDS)
 
 
 def local_time(moment: str, zone: str = "") -> str:
@@ -146,31 +132,30 @@ async def _card(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The result card; a refusal is shown in it, with its status (HTMX swaps error answers in too)."""
-    context = {"scan": scan, "error": refusal(request, error) if error else None, **(extra or {})}
-    context["serial_choices"] = serial_choices(inputs.services(request), scan)
-    if error is None or error.code != "not_in_catalog":
-        context.pop("unlisted", None)
-    context.update(await _onec_states(request, [scan.id]))
+    context = {
+        "error": refusal(request, error) if error else None,
+        "error_code": error.code if error else "",
+        **await _card_context(request, scan),
+        **(extra or {}),
+    }
     return render(request, "scan_card.html", context, error.status if error else 200, headers)
 
 
-MAX_SERIAL_CHOICES = 40
-
-
-def serial_choices(services: operations.Services, scan: scans.Scan) -> list[str]:
-    """The serials the read article lists, as one-tap buttons, when the reading is not sure."""
-    if scan.confirmed_at is not None or scan.reading.get("sure") or not scan.article:
-        return []
-    entry = services.recognition.catalog.entry_for(scan.article)
-    if entry is None or not 1 < len(entry.serials) <= MAX_SERIAL_CHOICES:
-        return []
-    return sorted(entry.serials, key=lambda s: (len(s), s))
+async def _card_context(request: Request, scan: scans.Scan) -> dict:
+    """What the card shows beside the scan: the choices, the order's serials, a marking confirmed before, 1C."""
+    services = inputs.services(request)
+    return {
+        "scan": scan,
+        "choices": card.choices(scan),
+        "serial_choices": card.serial_choices(services.recognition.catalog, scan),
+        "earlier": await operations.confirmed_before(services, scan),
+        **await _onec_states(request, [scan.id]),
+    }
 
 
 async def scan_page(request: Request) -> Response:
     scan = await inputs.scan(request)
-    context = {"scan": scan, "serial_choices": serial_choices(inputs.services(request), scan)}
-    return render(request, "scan.html", {**context, **await _onec_states(request, [scan.id])})
+    return render(request, "scan.html", await _card_context(request, scan))
 
 
 async def scan_card(request: Request) -> Response:
@@ -190,13 +175,16 @@ async def confirm_scan(request: Request) -> Response:
     fields = await csrf.checked_form(request)
     article = fields.get("article") or scan.article
     serial = fields.get("serial", "") if "serial" in fields else scan.serial
+    if not serial and "serial_read" in fields:  # the fix form's number left empty: the article alone was changed
+        serial = fields["serial_read"]
+    off_catalog, repeat = fields.get("not_in_catalog") == "1", fields.get("duplicate") == "1"
     try:
-        off_catalog = fields.get("not_in_catalog") == "1"
         scan = await operations.confirm(
-            inputs.services(request), inputs.user(request), scan, article, serial, off_catalog
+            inputs.services(request), inputs.user(request), scan, article, serial, off_catalog, repeat
         )
-    except Refused as exc:
-        return await _card(request, scan, exc, {"unlisted": {"article": article, "serial": serial}})
+    except Refused as exc:  # the card asks again, with what was asked for
+        asked = {"article": article, "serial": serial, "not_in_catalog": off_catalog or exc.code == "not_in_catalog"}
+        return await _card(request, scan, exc, {"asked": asked})
     return await _card(request, scan, headers={"HX-Trigger": "scan-changed"})
 
 

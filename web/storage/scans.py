@@ -182,6 +182,16 @@ async def confirm(
     return scan
 
 
+async def confirmed_as(db: Database | Sql, article: str, serial: str, other_than: int) -> Scan | None:
+    """The first scan other than ``other_than`` confirmed as this article and serial (a part seen before)."""
+    sql = (
+        f"SELECT {_COLUMNS} FROM scans WHERE confirmed_article = ? AND confirmed_serial = ? AND id != ?"
+        " AND confirmed_at IS NOT NULL ORDER BY id LIMIT 1"
+    )
+    row = await db.fetchone(sql, (article, serial, other_than))
+    return _scan(row) if row else None
+
+
 async def undo_confirmation(tx: Tx, scan: Scan) -> Scan:
     """Back to awaiting confirmation, with the order the reading pointed to."""
     await tx.execute(
