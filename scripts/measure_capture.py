@@ -1,16 +1,19 @@
 """Taps, keystrokes, scrolls and seconds per part on a phone, measured in Chromium against a live server.
 
-    python scripts/measure_capture.py      (needs Debian's chromium)
+    python scripts/measure_capture.py [--orders orders.xlsx]      (needs Debian's chromium)
 
-Two parts, each from "take the photo" to "confirmed, camera ready for the next":
-a clear photo (the reading is right: confirm it), and a photo whose serial cannot
-be read (the person gives the serial). A gesture on an element below or above the
+Three parts, each from "take the photo" to "confirmed, camera ready for the next":
+a clear photo (the reading is right: confirm it), a photo whose serial cannot be
+read (the person gives the serial), and a serial worn so that one digit reads
+wrong, on the article that lists the most serials (the person fixes the digit).
+The catalog is the demo plant's, or a real orders table with ``--orders``. A gesture on an element below or above the
 screen first costs a scroll. The OS camera's own shutter is the same in every
 version and is not counted. Prints one JSON line per part.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import shutil
@@ -27,12 +30,14 @@ from playwright.sync_api import Locator, Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inference.catalog import CatalogIndex, CatalogRow  # noqa: E402
 from inference.ocr import RapidOcrEngine  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.config import Config  # noqa: E402
-from web.demo import demo_rows, render_marking  # noqa: E402
+from web.demo import demo_rows, misread_marking, render_marking  # noqa: E402
 from web.storage import users  # noqa: E402
 from web.storage.database import Database  # noqa: E402
+from web.storage.orders_xlsx import read_orders_xlsx  # noqa: E402
 
 PHONE = {"width": 412, "height": 839}
 PASSWORD = "izmeritel-2026"
@@ -71,9 +76,9 @@ class Hand:
         self.page.set_input_files("input[data-camera-input]", str(path))
 
 
-async def seed(data_dir: Path) -> None:
+async def seed(data_dir: Path, rows: list[CatalogRow]) -> None:
     db = await Database.open(data_dir / "markscan.db")
-    await db.replace_catalog(demo_rows())
+    await db.replace_catalog(rows)
     await users.add_user(db, "dock", PASSWORD, "operator")
     await db.close()
 
@@ -107,6 +112,20 @@ def give_serial(page: Page, photo: Path, serial: str) -> dict:
     return one_part(page, photo, decide, "исправлено")
 
 
+def fix_digit(page: Page, photo: Path, marking: str) -> dict:
+    """The serial read one digit off: tap the right marking among the choices, else type the serial."""
+
+    def decide(hand: Hand) -> None:
+        choice = page.locator(f'#result [data-choice="{marking}"]')
+        if choice.count():
+            hand.tap(choice)
+        else:
+            hand.type(page.locator("#result form.manual input[name=serial]"), marking.rsplit(" ", 1)[1])
+            hand.tap(page.locator("#result form.manual button[type=submit]"))
+
+    return one_part(page, photo, decide, "исправлено")
+
+
 def ready_for_next(page: Page, hand: Hand) -> None:
     """Back to where the next photo is taken: the camera button, by the next-part button if it is hidden."""
     camera = page.locator("label:has([data-camera-input])")
@@ -117,16 +136,28 @@ def ready_for_next(page: Page, hand: Hand) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=Path, help="a real orders table (.xlsx) instead of the demo catalog")
+    args = parser.parse_args()
+    rows = read_orders_xlsx(args.orders).rows if args.orders else demo_rows()
     data_dir = Path(tempfile.mkdtemp())
-    asyncio.run(seed(data_dir))
-    rows = demo_rows()
+    asyncio.run(seed(data_dir, rows))
+    worn_article, worn_read, worn_serial = misread_marking(rows)  # not the parts below: no marking confirmed twice
     # A part whose article lists many serials (many order rows), as the dock often sees.
-    listed = Counter(r.article for r in rows if r.serial and r.article.split()[0].count("-") == 2)
-    row = next(r for r in rows if r.article == listed.most_common(1)[0][0] and r.serial)
+    listed = Counter(
+        r.article
+        for r in rows
+        if r.serial and r.article.split()[0].count("-") == 2 and r.article.split()[0] != worn_article
+    )
+    row, other = [r for r in rows if r.article == listed.most_common(1)[0][0] and r.serial][:2]  # two parts of it
     article = row.article.split()[0]
     clear, unreadable_serial = data_dir / "clear.jpg", data_dir / "no-serial.jpg"
     clear.write_bytes(render_marking(f"{article} {row.serial}", seed=7).jpeg)
     unreadable_serial.write_bytes(render_marking(article, seed=8).jpeg)
+    worn = data_dir / "one-digit-off.jpg"
+    worn.write_bytes(render_marking(f"{worn_article} {worn_read}", seed=9).jpeg)
+    worn_entry = CatalogIndex(rows).entry_for(worn_article)
+    listed = len(worn_entry.serials) if worn_entry else 0
     config = Config(data_dir=data_dir, visual_memory=False)
     server = uvicorn.Server(uvicorn.Config(create_app(config, RapidOcrEngine()), port=8798, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
@@ -149,9 +180,13 @@ def main() -> None:
         page.goto("/")
         print(
             json.dumps(
-                {"part": "serial not read", **give_serial(page, unreadable_serial, row.serial)}, ensure_ascii=False
+                {"part": "serial not read", **give_serial(page, unreadable_serial, other.serial)}, ensure_ascii=False
             )
         )
+        page.goto("/")
+        fixed = fix_digit(page, worn, f"{worn_article} {worn_serial}")
+        part = f"serial one digit off ({worn_read} for {worn_serial}, the article lists {listed} serials)"
+        print(json.dumps({"part": part, **fixed}, ensure_ascii=False))
         browser.close()
     server.should_exit = True
     shutil.rmtree(data_dir, ignore_errors=True)

@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 from conftest import make_client
 
-from web.demo import render_marking
+from web.demo import misread_marking, render_marking
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium)")
@@ -340,26 +340,9 @@ def test_the_correction_field_suggests_catalog_articles(phone, tmp_path, rows):
     assert article in suggested
 
 
-def misread_part(rows) -> tuple[str, str, str]:
-    """An article, a number it does not list, and the one listed serial a digit away (a stamp misread by one digit)."""
-    listed: dict[str, set[str]] = {}
-    for r in rows:
-        if r.serial and r.article.split()[0].count("-") == 2:
-            listed.setdefault(r.article.split()[0], set()).add(r.serial)
-    for article, serials in sorted(listed.items()):
-        for serial in sorted(serials):
-            for k, digit in ((k, d) for k in range(len(serial)) for d in "0123456789"):
-                read = serial[:k] + digit + serial[k + 1 :]
-                near = [
-                    s for s in serials if len(s) == len(read) and sum(a != b for a, b in zip(s, read, strict=True)) == 1
-                ]
-                if read not in serials and near == [serial]:
-                    return article, read, serial
-    raise AssertionError("no such part in the catalog")
-
-
 def test_a_serial_misread_by_one_digit_is_one_tap_on_the_card(phone, tmp_path, rows):
-    article, read, serial = misread_part(rows)
+    taken, _, _ = demo_part(rows)  # other tests confirm parts of that article
+    article, read, serial = misread_marking([r for r in rows if r.article.split()[0] != taken])
     phone.set_input_files("input[data-camera-input]", photo_file(tmp_path, f"{article} {read}", 76))
     phone.locator("#result .card").wait_for(timeout=60_000)
     assert phone.locator("#result [data-confidence]").get_attribute("data-confidence") == "check"

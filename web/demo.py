@@ -146,3 +146,28 @@ def demo_photos(rows: list[CatalogRow], count: int = 4, seed: int = 11) -> list[
         marking = f"{stamped_form(row.article, suffixes)} {row.serial}"
         photos.append(render_marking(marking, seed=seed + i, quarter_turns=(0, 1, 0, 3)[i % 4]))
     return photos
+
+
+def misread_marking(rows: list[CatalogRow], min_serials: int = 2) -> tuple[str, str, str]:
+    """A part whose serial is stamped worn, read one digit off: its article (as stamped), the number a
+    reader would see (one the article does not list), and the serial stamped (the only listed one a
+    digit away). Articles listing at least ``min_serials`` serials; the most serials first."""
+    from inference.catalog import learn_suffixes, stamped_form
+
+    suffixes = learn_suffixes(r.article for r in rows)
+    listed: dict[str, set[str]] = {}
+    for r in rows:
+        if r.serial.isdigit():
+            listed.setdefault(stamped_form(r.article, suffixes), set()).add(r.serial)
+    for article, serials in sorted(listed.items(), key=lambda item: (-len(item[1]), item[0])):
+        if len(serials) < min_serials:
+            break
+        for serial in sorted(serials):
+            for k, digit in ((k, d) for k in range(len(serial)) for d in "0123456789"):
+                read = serial[:k] + digit + serial[k + 1 :]
+                near = [
+                    s for s in serials if len(s) == len(read) and sum(a != b for a, b in zip(s, read, strict=True)) == 1
+                ]
+                if read not in serials and near == [serial]:
+                    return article, read, serial
+    raise ValueError(f"no article lists {min_serials} serials with a number one digit from only one of them")
