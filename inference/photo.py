@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+log = logging.getLogger(__name__)
 pillow_heif.register_heif_opener()  # HEIC/HEIF: the photo format of iPhones and many Android phones
 
 # Phones give up to ~16 MP; anything past this is a decompression bomb.
@@ -20,7 +22,14 @@ WORKING_SIDE = 960
 
 
 class PhotoError(ValueError):
-    """The bytes are not a usable photo; the message says why, for a person."""
+    """The bytes are not a usable photo; the message says why, for a person.
+
+    ``reason`` is the Russian phrase (the key of its translation), ``values`` fill it.
+    """
+
+    def __init__(self, reason: str, **values: object):
+        super().__init__(reason.format(**values))
+        self.reason, self.values = reason, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,25 +45,28 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
     """Decode, apply EXIF orientation and shrink; raise PhotoError on bad input."""
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     if not data:
-        raise PhotoError("the file is empty")
+        raise PhotoError("Фото не прочитать: файл пустой.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(data))
             width, height = opened.size
             if width * height > MAX_PIXELS:
-                raise PhotoError(f"the image is too large ({width}x{height} pixels)")
+                raise PhotoError(
+                    "Фото не прочитать: снимок слишком большой ({width}×{height} точек).", width=width, height=height
+                )
             opened.draft("RGB", (working_side, working_side))  # fast JPEG downscale
             image = ImageOps.exif_transpose(opened)
             image = _eight_bit(image).convert("RGB")
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PhotoError("the image is too large (decompression bomb)") from exc
+        raise PhotoError("Фото не прочитать: снимок слишком большой.") from exc
     except UnidentifiedImageError as exc:
-        raise PhotoError("the file is not an image") from exc
+        raise PhotoError("Фото не прочитать: это не изображение.") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoError(f"the image is damaged or truncated ({exc})") from exc
+        log.info("a photo did not decode: %s", exc)
+        raise PhotoError("Фото не прочитать: файл повреждён или обрезан.") from exc
     upright_size = _upright_size(width, height, image)
     factor = min(1.0, working_side / max(image.size))
     if factor < 1.0:

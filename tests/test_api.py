@@ -104,7 +104,7 @@ def test_missing_scan_is_404(client):
             {"data": png_header_only(30000, 30000), "name": "bomb.png", "ctype": "image/png"},
             422,
             "bad_photo",
-            "too large",
+            "снимок слишком большой",
         ),
         ({"data": b"x" * (3 * 1024 * 1024)}, 413, "too_large", "Файл больше 2 МБ"),
         ({"data": b"\xff\xd8", "key": None}, 400, "bad_idempotency_key", "ключ идемпотентности"),

@@ -82,10 +82,10 @@ def test_missing_required_column_is_an_error():
 
 
 def test_a_sheet_without_the_header_is_an_error():
-    with pytest.raises(OrdersTableError, match="no header"):
+    with pytest.raises(OrdersTableError, match="нет строки заголовков"):
         read_orders_xlsx(workbook([[1, 2, 3]], header=["a", "b", "c"]))
 
 
 def test_a_file_that_is_not_xlsx_is_an_error():
-    with pytest.raises(OrdersTableError, match="not an .xlsx"):
+    with pytest.raises(OrdersTableError, match="не в формате .xlsx"):
         read_orders_xlsx(io.BytesIO(b"name,serial\n1,2\n"))

@@ -35,10 +35,10 @@ def test_exif_orientation_is_applied():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "empty"),
-        (b"%PDF-1.4 not an image at all", "not an image"),
-        (jpeg()[:3000], "damaged or truncated"),
-        (png_header_only(30000, 30000), "too large"),
+        (b"", "файл пустой"),
+        (b"%PDF-1.4 not an image at all", "это не изображение"),
+        (jpeg()[:3000], "повреждён или обрезан"),
+        (png_header_only(30000, 30000), "слишком большой"),
     ],
 )
 def test_bad_input_gets_a_clear_error(data, message):

@@ -146,7 +146,13 @@ EN: dict[str, str] = {
     ),
     "Сервер не смог сохранить фото; попробуйте ещё раз.": "The server could not store the photo; try again.",
     "Хранилище фото недоступно; повторите позже.": "The photo store is unavailable; retry later.",
-    "Фото не прочитать: {reason}": "The photo cannot be read: {reason}",
+    "Фото не прочитать: файл пустой.": "The photo cannot be read: the file is empty.",
+    "Фото не прочитать: снимок слишком большой ({width}×{height} точек).": (
+        "The photo cannot be read: it is too large ({width}×{height} pixels)."
+    ),
+    "Фото не прочитать: снимок слишком большой.": "The photo cannot be read: it is too large.",
+    "Фото не прочитать: это не изображение.": "The photo cannot be read: the file is not an image.",
+    "Фото не прочитать: файл повреждён или обрезан.": "The photo cannot be read: the file is damaged or cut off.",
     "Сервер занят, повторите через несколько секунд.": "The server is busy; retry in a few seconds.",
     "Скан уже подтверждён: отмените подтверждение, чтобы добавить фото.": (
         "The scan is confirmed: undo the confirmation to add a photo."
@@ -164,8 +170,14 @@ EN: dict[str, str] = {
     "Скан не подтверждён.": "The scan is not confirmed.",
     "Это может только администратор.": "Only an admin may do this.",
     "Режим загрузки: replace или merge.": "The mode is replace or merge.",
-    "Это не таблица заказов: {reason}; каталог не изменён.": (
-        "Not an orders table: {reason}; the catalog was not changed."
+    "Это не таблица заказов: файл не в формате .xlsx; каталог не изменён.": (
+        "Not an orders table: the file is not an .xlsx workbook; the catalog was not changed."
+    ),
+    "Это не таблица заказов: нет столбцов {columns}; каталог не изменён.": (
+        "Not an orders table: the columns {columns} are missing; the catalog was not changed."
+    ),
+    "Это не таблица заказов: нет строки заголовков со столбцами {columns}; каталог не изменён.": (
+        "Not an orders table: no header row with the columns {columns}; the catalog was not changed."
     ),
     "В таблице нет ни одной годной строки; каталог не изменён.": (
         "The table has no valid rows; the catalog was not changed."

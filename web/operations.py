@@ -115,7 +115,7 @@ async def read_photo(services: Services, photo: bytes) -> ReadingRecord:
         key = await store.save(photo)
         recognition = await services.recognition.recognize(loaded)
     except PhotoError as exc:
-        raise Refused(422, "bad_photo", "Фото не прочитать: {reason}", reason=str(exc)) from exc
+        raise Refused(422, "bad_photo", exc.reason, None, **exc.values) from exc
     except OSError as exc:
         raise _disk_refusal(exc) from exc
     except PoolBusy as exc:
@@ -294,9 +294,7 @@ async def import_orders(services: Services, user: User, data: bytes, mode: str =
     try:
         report = await asyncio.to_thread(read_orders_xlsx, io.BytesIO(data))
     except OrdersTableError as exc:
-        raise Refused(
-            422, "not_orders", "Это не таблица заказов: {reason}; каталог не изменён.", reason=str(exc)
-        ) from exc
+        raise Refused(422, "not_orders", exc.reason, None, **exc.values) from exc
     if not report.rows:
         raise Refused(422, "no_rows", "В таблице нет ни одной годной строки; каталог не изменён.")
     db = services.db

@@ -24,7 +24,14 @@ REQUIRED = ("ДетальАртикул", "ЗаказНомер")
 
 
 class OrdersTableError(ValueError):
-    """The file is not an orders table at all; nothing was imported."""
+    """The file is not an orders table at all; nothing was imported.
+
+    ``reason`` is the Russian phrase for a person (the key of its translation), ``values`` fill it.
+    """
+
+    def __init__(self, reason: str, **values: object):
+        super().__init__(reason.format(**values))
+        self.reason, self.values = reason, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +103,7 @@ def read_orders_xlsx(source: str | Path | IO[bytes]) -> ImportReport:
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise OrdersTableError(f"not an .xlsx workbook: {exc}") from exc
+        raise OrdersTableError("Это не таблица заказов: файл не в формате .xlsx; каталог не изменён.") from exc
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -116,11 +123,16 @@ def _find_header(rows) -> tuple[int, dict[str, int]]:
         if positions:
             missing = [c for c in REQUIRED if c not in positions]
             if missing:
-                raise OrdersTableError("missing column(s): " + ", ".join(missing))
+                raise OrdersTableError(
+                    "Это не таблица заказов: нет столбцов {columns}; каталог не изменён.", columns=", ".join(missing)
+                )
             return number, positions
         if number >= 20:
             break
-    raise OrdersTableError("no header row: expected the columns " + ", ".join(COLUMNS))
+    raise OrdersTableError(
+        "Это не таблица заказов: нет строки заголовков со столбцами {columns}; каталог не изменён.",
+        columns=", ".join(COLUMNS),
+    )
 
 
 def _read_row(number: int, values: tuple, positions: dict[str, int], report: ImportReport) -> None:
