@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from inference.editdistance import class_fold, ocr_infix_distance
-from inference.lookalikes import skeleton
+from inference.lookalikes import fold, skeleton
 from inference.records import RowRecord
 from inference.settings import THRESHOLDS
 
@@ -142,6 +142,31 @@ class CatalogIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def suggest(self, typed: str, limit: int = 8) -> list[ArticleEntry]:
+        """Articles holding what a person typed, best first: what a worker reads off a part is often its tail.
+
+        An article holding the typed text as written (separators too) comes before one holding
+        it only as letters and digits, which comes before one holding it only up to the
+        recognizer's look-alikes (``0``/``O``, ``8``/``B``); within each, an article that ends
+        with it first, then the one the typed text covers most. Nothing held: the OCR-aware lookup.
+        """
+        folded, key = fold(typed.strip()), skeleton(typed)
+        if len(key) < 2:
+            return []
+        loose = class_fold(key)
+        ranked = []
+        for i, (article_key, entry) in enumerate(self.entries.items()):
+            if key in article_key:
+                tier, tail = (0 if folded in fold(entry.stamped) else 1), article_key.endswith(key)
+            elif loose in self._folded_keys[i]:
+                tier, tail = 2, self._folded_keys[i].endswith(loose)
+            else:
+                continue
+            ranked.append((tier, not tail, -len(key) / len(article_key), entry.stamped, entry))
+        if not ranked:  # a typo: what the recognizer's lookup finds
+            return [match.entry for match in self.lookup(typed, limit=limit)]
+        return [entry for *_, entry in sorted(ranked, key=lambda r: r[:4])[:limit]]
 
     def lookup(self, reading: str, limit: int = 5, shortlist: int = 8) -> list[ArticleMatch]:
         """Articles that ``reading`` may be, best first.

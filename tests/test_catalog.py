@@ -79,3 +79,17 @@ def test_a_large_catalog_finds_the_same_articles_through_its_trigram_index(monke
     queries = [ocr_like(a, rng) for a in rng.sample(articles, 150)]
     agree = sum(indexed.lookup(q)[0].entry.key == brute.lookup(q)[0].entry.key for q in queries)
     assert agree >= 0.97 * len(queries)
+
+
+def test_suggestions_find_what_a_worker_reads_off_the_part():
+    """The tail of an article, typed with its dash, finds it first; so does a middle group; typos still find it."""
+    index = CatalogIndex(
+        [row(a, "1") for a in ("АМ116.06.00.901-05", "АМ116.06.00.901", "АМ116.06.00.905", "195-30-1013")]
+        + [row(a, "2") for a in ("1013-30-0001", "АМ101.30.00.001", "195-30-1285", "1753-30-1013")]
+    )
+    assert [e.stamped for e in index.suggest("901-05")][0] == "АМ116.06.00.901-05"
+    assert {e.stamped for e in index.suggest("1013")[:2]} == {"195-30-1013", "1753-30-1013"}  # the tail first
+    assert "1013-30-0001" in [e.stamped for e in index.suggest("1013")]  # the head too, after
+    assert [e.stamped for e in index.suggest("am116.06.00.9O1-05")][0] == "АМ116.06.00.901-05"  # Latin, a letter O
+    assert [e.stamped for e in index.suggest("195-30-1258")][0] == "195-30-1285"  # two digits swapped
+    assert index.suggest("x") == []

@@ -254,8 +254,8 @@ async def scan_image(request: Request) -> Response:
 async def catalog_suggest(request: Request) -> Response:
     """``<option>`` elements for the correction field's autocomplete."""
     query = request.query_params.get("article", "").strip()[:64]
-    matches = inputs.services(request).recognition.catalog.lookup(query, limit=8) if len(query) >= 3 else []
-    return render(request, "suggestions.html", {"articles": [m.entry.stamped for m in matches]})
+    found = inputs.services(request).recognition.catalog.suggest(query, limit=8)
+    return render(request, "suggestions.html", {"articles": [entry.stamped for entry in found]})
 
 
 def _history_filters(request: Request) -> dict[str, str]:
@@ -294,7 +294,7 @@ async def catalog_page(request: Request) -> Response:
     index = services.recognition.catalog
     context = {
         "q": query,
-        "matches": index.lookup(query, limit=20) if len(query) >= 3 else [],
+        "entries": index.suggest(query, limit=20) if len(query) >= 3 else [],
         "rows": index.n_rows,
         "articles": len(index),
         "onec": services.onec is not None,
