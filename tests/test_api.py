@@ -3,6 +3,7 @@
 import io
 import json
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from conftest import png_header_only
@@ -207,11 +208,23 @@ def test_history_filters_and_exports(client, target):
     assert page.status_code == 200 and marking.split()[0] in page.text
     exported = client.get("/history.csv", params={"order": row.order_number})
     assert exported.headers["content-type"].startswith("text/csv")
-    lines = list(csv_module.reader(exported.content.decode("utf-8-sig").splitlines()))
+    assert exported.content.startswith("\ufeff".encode())  # the BOM: Excel reads UTF-8
+    lines = list(csv_module.reader(exported.content.decode("utf-8-sig").splitlines(), delimiter=";"))
     assert lines[0][0] == "№" and any(line[0] == str(scan["id"]) and line[8] == "подтверждено" for line in lines)
     workbook = load_workbook(io.BytesIO(client.get("/history.xlsx").content))
-    ids = [r[0] for r in workbook.active.iter_rows(min_row=2, values_only=True)]
-    assert scan["id"] in ids
+    sheet = workbook.active
+    assert sheet.title == "История" and sheet.freeze_panes == "A2" and sheet.column_dimensions["D"].width > 20
+    by_id = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    taken = by_id[scan["id"]][1]
+    assert isinstance(taken, datetime)  # a date cell, on the server's clock (MARKSCAN_TIMEZONE unset)
+    assert abs(taken - datetime.fromisoformat(scan["created_at"]).astimezone().replace(tzinfo=None)).total_seconds() < 1
+    # A date range on the plant's clock: today holds the scan, yesterday does not.
+    today = taken.date()
+    in_range = client.get("/history.csv", params={"from_day": today.isoformat(), "to_day": today.isoformat()})
+    assert str(scan["id"]) in in_range.content.decode("utf-8-sig")
+    before = client.get("/history.csv", params={"to_day": (today - timedelta(days=1)).isoformat()})
+    assert str(scan["id"]) not in [line.split(";")[0] for line in before.content.decode("utf-8-sig").splitlines()]
+    assert client.get("/history.csv", params={"from_day": "yesterday"}).status_code == 400
     assert client.get("/history.pdf").status_code == 404
 
 

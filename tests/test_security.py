@@ -109,7 +109,7 @@ def test_exported_cells_never_run_as_formulas(app, formula):
     )
     assert confirmed.status_code == 200
     exported = client.get("/history.csv", params={"q": formula}, headers=as_user(tokens, "operator"))
-    (row,) = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))[1:]
+    (row,) = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))[1:]
     assert row[4] == "'" + formula and row[5] == "'" + formula
     workbook = load_workbook(
         io.BytesIO(client.get("/history.xlsx", params={"q": formula}, headers=as_user(tokens, "operator")).content)
@@ -344,3 +344,12 @@ def test_what_is_not_a_photo_is_never_stored(app):
         )
         assert refused.status_code == 422
     assert stored() == before
+
+
+def test_a_stored_control_character_never_breaks_the_xlsx_export():
+    from openpyxl import load_workbook
+
+    from web.export import to_xlsx
+
+    workbook = load_workbook(io.BytesIO(to_xlsx([(1, "АМ116\x07.06", "12\x1b3", "\u202eab")])))
+    assert [c.value for c in next(workbook.active.iter_rows(min_row=2))][:3] == [1, "АМ116\ufffd.06", "12\ufffd3"]

@@ -89,11 +89,12 @@ async def history(
     station: str = "",
     since: str = "",
     by: str = "",
+    until: str = "",
 ) -> list[scans.Scan]:
-    """Scans newest first, searched by marking (as read or as confirmed) and filtered."""
+    """Scans newest first, searched by marking (as read or as confirmed) and filtered (``until``: before then)."""
     if not 0 <= offset <= MAX_OFFSET:
         raise Refused(400, "bad_paging", "offset — от 0 до {max}.", max=MAX_OFFSET)
-    return await scans.list_scans(services.db, query, limit, offset, order, station, since, by)
+    return await scans.list_scans(services.db, query, limit, offset, order, station, since, by, until)
 
 
 async def find_scan(services: Services, scan_id: int) -> scans.Scan:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -32,11 +32,8 @@ templates.env.globals.update(confidence_word=card.confidence_word, doubt=card.do
 
 def local_time(moment: str, zone: str = "") -> str:
     """A stored UTC time as the plant reads its clocks: "2026-11-27 14:05"."""
-    try:
-        when = datetime.fromisoformat(moment)
-    except (TypeError, ValueError):
-        return moment or ""
-    return when.astimezone(ZoneInfo(zone) if zone else None).strftime("%Y-%m-%d %H:%M")
+    when = export.plant_time(moment, zone)
+    return when.strftime("%Y-%m-%d %H:%M") if isinstance(when, datetime) else when
 
 
 def render(
@@ -258,15 +255,33 @@ async def catalog_suggest(request: Request) -> Response:
     return render(request, "suggestions.html", {"articles": [entry.stamped for entry in found]})
 
 
+HISTORY_FILTERS = ("q", "order", "station", "since", "by", "from_day", "to_day")
+
+
 def _history_filters(request: Request) -> dict[str, str]:
     params = request.query_params
-    return {key: params.get(key, "").strip()[:64] for key in ("q", "order", "station", "since", "by")}
+    return {key: params.get(key, "").strip()[:64] for key in HISTORY_FILTERS}
+
+
+def _day_bounds(first: str, last: str, zone: str) -> tuple[str, str]:
+    """The UTC moments that begin the day ``first`` and end the day ``last`` on the plant's clock ("": open)."""
+    tz = ZoneInfo(zone) if zone else None
+    bounds = []
+    for day, after in ((first, 0), (last, 1)):
+        try:
+            start = datetime.combine(date.fromisoformat(day), time()) + timedelta(days=after) if day else None
+        except ValueError as exc:
+            raise Refused(400, "bad_date", "Дата — в виде ГГГГ-ММ-ДД.") from exc
+        bounds.append(start.replace(tzinfo=tz).astimezone(UTC).isoformat(timespec="milliseconds") if start else "")
+    return bounds[0], bounds[1]
 
 
 async def _history(request: Request, limit: int) -> list[scans.Scan]:
     f = _history_filters(request)
     services = inputs.services(request)
-    return await operations.history(services, f["q"], limit, 0, f["order"], f["station"], f["since"], f["by"])
+    since, until = _day_bounds(f["from_day"], f["to_day"], request.app.state.config.timezone)
+    since = max(since, f["since"])
+    return await operations.history(services, f["q"], limit, 0, f["order"], f["station"], since, f["by"], until)
 
 
 async def history_page(request: Request) -> Response:
@@ -281,7 +296,8 @@ async def history_export(request: Request) -> Response:
     kind = request.path_params["format"]
     if kind not in ("csv", "xlsx"):
         raise Refused(404, "bad_format", "Выгрузка — .csv или .xlsx.")
-    rows = [export.scan_row(scan, STATUS_WORDS[scan.status]) for scan in await _history(request, 100_000)]
+    zone = request.app.state.config.timezone
+    rows = [export.scan_row(scan, STATUS_WORDS[scan.status], zone) for scan in await _history(request, 100_000)]
     data, media = (export.to_xlsx(rows), export.XLSX) if kind == "xlsx" else (export.to_csv(rows), export.CSV)
     headers = {"Content-Disposition": f'attachment; filename="markscan-history.{kind}"'}
     return Response(data, media_type=media, headers=headers)

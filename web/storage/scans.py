@@ -213,9 +213,16 @@ async def list_scans(
     station: str = "",
     since: str = "",
     by: str = "",
+    until: str = "",
 ) -> list[Scan]:
-    """Newest first; ``query`` matches the marking as read or as confirmed."""
-    filters = {"created_at >= ?": since, "created_by = ?": by, "order_number = ?": order, "station_unit = ?": station}
+    """Newest first; ``query`` matches the marking as read or as confirmed; taken from ``since``, before ``until``."""
+    filters = {
+        "created_at >= ?": since,
+        "created_at < ?": until,
+        "created_by = ?": by,
+        "order_number = ?": order,
+        "station_unit = ?": station,
+    }
     conditions = [condition for condition, value in filters.items() if value]
     params: list = [value for value in filters.values() if value]
     if query:
