@@ -70,6 +70,11 @@ def test_confirmed_scans_are_remembered_across_restarts_and_forgotten_when_undon
         assert undone.status_code == 200 and undone.json()["status"] == "awaiting confirmation"
         assert client.post(f"/api/scans/{first['id']}/unconfirm", json={}).status_code == 409
         assert len(client.app.state.pool.memory) == before + 1
+        # "Похоже на" shows a part only where two look-alikes agree on it: one alone says nothing.
+        agreeing = sum(article == third["article"] for article, _ in client.app.state.pool.memory.labels())
+        fragment = client.get(f"/scans/{third['id']}/looks-like").text
+        assert ("data-neighbour" in fragment) == (agreeing >= 2)
+        assert 'data-take-article="' in fragment or agreeing < 2  # unconfirmed: one tap takes its article
 
     assert entries(data_dir) == before + 1
     with make_client(data_dir, ocr_engine) as client:

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -126,3 +127,13 @@ def test_the_app_believes_the_proxy_about_who_is_asking(deployment):
         time.sleep(0.1)
     (line,) = [ln for ln in app_log.read_text().splitlines() if "/healthz?who" in ln]
     assert "127.0.0.1:" in line and ADDRESS not in line
+
+
+def test_a_phone_that_trusts_caddy_s_root_certificate_opens_the_page(deployment):
+    """The root the README has phones trust: Caddy's data folder, caddy/pki/authorities/local/root.crt."""
+    base, app_log = deployment
+    root = app_log.parent / "caddy-data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
+    with httpx.Client(base_url=base, verify=ssl.create_default_context(cafile=str(root))) as client:
+        assert client.get("/login").status_code == 200
+    with pytest.raises(httpx.ConnectError):  # a phone that does not trust it is refused
+        httpx.get(f"{base}/login")

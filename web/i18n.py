@@ -33,6 +33,7 @@ EN: dict[str, str] = {
     "В каталоге {rows} строк, {articles} артикулов.": "The catalog has {rows} rows, {articles} articles.",
     "Артикул (можно латиницей)": "Article (Latin letters are fine)",
     "Найти": "Search",
+    "Взять артикул {article}": "Take the article {article}",
     "с": "from",
     "по": "to",
     "Дата — в виде ГГГГ-ММ-ДД.": "A date is written YYYY-MM-DD.",

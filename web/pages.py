@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from inference.memory import article_support
 from inference.photo import PhotoError
 from web import card, csrf, export, i18n, inputs, operations
 from web.assets import TEMPLATES
@@ -215,7 +216,9 @@ async def looks_like(request: Request) -> Response:
         neighbours = await services.recognition.looks_like(await services.photos.read(scan.photo_key))
     except (PhotoError, OSError, PoolBusy):
         neighbours = []
-    return render(request, "looks_like.html", {"scan": scan, "neighbours": neighbours})
+    supported = article_support(neighbours)  # one look-alike alone, or faint ones, say nothing
+    shown = [n for n in neighbours if n.article in supported]
+    return render(request, "looks_like.html", {"scan": scan, "neighbours": shown})
 
 
 async def memory_thumbnail(request: Request) -> Response:
