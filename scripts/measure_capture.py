@@ -126,6 +126,22 @@ def fix_digit(page: Page, photo: Path, marking: str) -> dict:
     return one_part(page, photo, decide, "исправлено")
 
 
+def back_after_offline(page: Page, photo: Path) -> dict:
+    """A photo taken offline, the page reloaded, the network back: seconds until its card is on screen."""
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # the service worker controls the page
+    page.evaluate("navigator.serviceWorker.ready")
+    page.context.set_offline(True)
+    page.set_input_files("input[data-camera-input]", str(photo))
+    page.wait_for_function("MarkscanQueue.all().then(items => items.length === 1)", timeout=10_000)
+    page.reload()
+    page.locator("#queued:not([hidden])").wait_for(timeout=10_000)
+    start = time.monotonic()
+    page.context.set_offline(False)
+    page.locator("#result .card").wait_for(timeout=120_000)
+    return {"seconds to the card": round(time.monotonic() - start, 1)}
+
+
 def ready_for_next(page: Page, hand: Hand) -> None:
     """Back to where the next photo is taken: the camera button, by the next-part button if it is hidden."""
     camera = page.locator("label:has([data-camera-input])")
@@ -187,6 +203,10 @@ def main() -> None:
         fixed = fix_digit(page, worn, f"{worn_article} {worn_serial}")
         part = f"serial one digit off ({worn_read} for {worn_serial}, the article lists {listed} serials)"
         print(json.dumps({"part": part, **fixed}, ensure_ascii=False))
+        page.goto("/")
+        offline = data_dir / "offline.jpg"
+        offline.write_bytes(render_marking(f"{article} {row.serial}", seed=10).jpeg)
+        print(json.dumps({"part": "offline, reload, online", **back_after_offline(page, offline)}, ensure_ascii=False))
         browser.close()
     server.should_exit = True
     shutil.rmtree(data_dir, ignore_errors=True)

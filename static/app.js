@@ -100,6 +100,7 @@
       .replace("{s}", String(waiting && waiting.retryAfter || ""));
   }
 
+  const OFFLINE_RETRY_MS = 3000; // cheap: with no network a request fails at once; only while the page is seen
   let retry = null, busyTries = 0;
   /* Send what this person has queued; when the server is busy, try again after its Retry-After, backing off. */
   async function sendQueued() {
@@ -111,6 +112,8 @@
       retry = setTimeout(sendQueued, waiting.retryAfter * 1000);
     } else {
       busyTries = 0;
+      // No answer: the "online" event does not come when only the server was out of reach; try again soon.
+      if (waiting && waiting.wait === "offline" && !document.hidden) retry = setTimeout(sendQueued, OFFLINE_RETRY_MS);
     }
     await showQueued(waiting);
     return waiting;
@@ -231,7 +234,16 @@
     showScan({ id: mine[0].scan });
   }
 
-  window.addEventListener("online", sendQueued);
+  window.addEventListener("online", () => sendQueued().then(showSentInBackground));
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) sendQueued().then(showSentInBackground); // back to the app: what waits goes now
+  });
+  // The service worker sent a queued photo (Background Sync): the queue and the card follow at once.
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.markscan === "sent") showQueued().then(showSentInBackground);
+    });
+  }
   showQueued();
   sendQueued().then(showSentInBackground);
   startCamera();

@@ -86,6 +86,10 @@ const MarkscanQueue = (() => {
 
   async function remember(item, scan) {
     await run("readwrite", (store) => store.put({ key: item.key, user: item.user, scan: scan.id }), SENT);
+    // Sent by the service worker: the pages open on this device learn it at once and show the card.
+    if (self.clients && self.clients.matchAll) {
+      for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage({ markscan: "sent" });
+    }
   }
 
   /* One sender at a time on this device: the page and the service worker take

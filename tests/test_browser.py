@@ -183,6 +183,34 @@ def test_offline_photos_survive_a_reload_and_arrive_once(page, server, tmp_path)
     assert len({s["idempotency_key"] for s in new}) == 3
 
 
+def test_after_offline_and_a_reload_the_card_comes_back_when_the_network_does(page, tmp_path):
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # now the service worker controls the page
+    page.evaluate("navigator.serviceWorker.ready")
+    page.context.set_offline(True)
+    page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", 24))
+    wait_until(page, "MarkscanQueue.all().then(items => items.length === 1)", 10)
+    page.reload()
+    wait_until(page, "document.querySelector('#queued').textContent.includes('Нет сети: в очереди 1')", 10)
+    page.context.set_offline(False)
+    page.locator("#result .card").wait_for(timeout=30_000)  # whoever sent it, page or service worker
+    wait_until(page, "document.querySelector('#queued').hidden", 10)
+
+
+def test_a_photo_the_service_worker_sends_brings_its_card_to_the_open_page(page, tmp_path):
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()
+    page.evaluate("navigator.serviceWorker.ready")
+    page.route("**/api/scans", lambda route: route.abort("internetdisconnected"))  # the server out of reach
+    page.set_input_files("input[data-gallery-input]", photo_file(tmp_path, "1391-30-1583 1574", 25))
+    wait_until(page, "document.querySelector('#queued').textContent.includes('в очереди 1')", 10)
+    page.unroute("**/api/scans")
+    (worker,) = page.context.service_workers
+    worker.evaluate("MarkscanQueue.flush()")  # what its Background Sync does when the network is back
+    page.locator("#result .card").wait_for(timeout=30_000)
+    wait_until(page, "document.querySelector('#queued').hidden", 10)
+
+
 def test_a_refused_photo_is_kept_aside_and_shown_in_history(page, tmp_path):
     not_a_photo = tmp_path / "notes.jpg"
     not_a_photo.write_bytes(b"this is not a photo at all")
