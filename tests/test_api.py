@@ -245,6 +245,8 @@ def test_catalog_page_searches_and_reports_an_import(client, target):
     )
     assert good.status_code == 200
     assert "принято 1 строк" in good.text and "ДетальАртикул is empty" in good.text
+    rows = client.app.state.services.recognition.catalog.n_rows  # the page's header follows the import
+    assert re.search(rf'id="catalog-count" hx-swap-oob="true">В каталоге {rows} строк', good.text)
 
 
 def test_dock_mode_groups_the_session_by_order_and_warns_of_repeats(client, target):

@@ -332,7 +332,12 @@ async def catalog_import(request: Request) -> Response:
         )
     except Refused as exc:
         return render(request, "catalog_report.html", {"error": refusal(request, exc)}, exc.status)
-    return render(request, "catalog_report.html", {"report": report})
+    return render(request, "catalog_report.html", {"report": report, "count": _catalog_count(request)})
+
+
+def _catalog_count(request: Request) -> dict[str, int]:
+    index = inputs.services(request).recognition.catalog
+    return {"rows": index.n_rows, "articles": len(index)}
 
 
 async def dock_page(request: Request) -> Response:
@@ -393,4 +398,4 @@ async def catalog_onec_sync(request: Request) -> Response:
         report = await sync_into_app(services)
     except OnecError as exc:
         return render(request, "onec_report.html", {"error": f"1C: {exc}"}, 502)
-    return render(request, "onec_report.html", {"report": report.to_dict()})
+    return render(request, "onec_report.html", {"report": report.to_dict(), "count": _catalog_count(request)})
