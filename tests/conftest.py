@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -10,6 +11,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -198,6 +200,28 @@ def make_client(data_dir, engine, **config):
     settings = {"workers": 1, "queue_limit": 2, "max_upload_mb": 2, **config}
     settings.setdefault("database_url", os.environ.get("MARKSCAN_DATABASE_URL", ""))
     return TestClient(create_app(Config(data_dir=data_dir, **settings), engine=engine))
+
+
+@contextlib.contextmanager
+def served(app):
+    """``app`` served by uvicorn in a thread on a free loopback port: its base URL."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    live = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=live.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not live.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        live.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

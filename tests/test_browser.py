@@ -3,15 +3,12 @@
 import io
 import json
 import shutil
-import socket
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
-from conftest import make_client
+from conftest import make_client, served
 
 from web.demo import misread_marking, render_marking
 
@@ -32,28 +29,11 @@ CHROMIUM_ARGS = [
 PIXEL_7 = {"width": 412, "height": 839}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(app_data, ocr_engine):
     data_dir, tokens = app_data
-    port = free_port()
-    app = make_client(data_dir, ocr_engine, workers=2).app
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    live = uvicorn.Server(config)
-    thread = threading.Thread(target=live.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not live.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", tokens
-    live.should_exit = True
-    thread.join(timeout=10)
+    with served(make_client(data_dir, ocr_engine, workers=2).app) as base:
+        yield base, tokens
 
 
 @pytest.fixture(scope="module")

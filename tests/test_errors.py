@@ -36,6 +36,10 @@ def test_an_unexpected_exception_answers_with_an_id_logged_with_its_traceback(cl
     with caplog.at_level(logging.ERROR, logger="web.errors"):
         answer = plain.get("/api/boom", headers={"Authorization": f"Bearer {tokens['operator']}"})
     assert answer.status_code == 500
+    assert (
+        answer.headers["x-content-type-options"] == "nosniff"
+        and "frame-ancestors" in answer.headers["content-security-policy"]
+    )
     body = answer.json()
     assert body["code"] == "internal" and body["id"] in body["error"]
     assert "fire" not in answer.text  # what went wrong stays in the log

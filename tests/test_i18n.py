@@ -55,7 +55,22 @@ def test_the_login_page_switches_without_signing_in(app_data, ocr_engine):
 
 
 # Words a Russian refusal may carry in Latin letters: names of formats, protocols and parameters.
-TECHNICAL = {"API", "CSRF", "JSON", "multipart", "form", "data", "xlsx", "csv", "limit", "offset", "replace", "merge"}
+TECHNICAL = {
+    "API",
+    "CSRF",
+    "JSON",
+    "multipart",
+    "form",
+    "data",
+    "xlsx",
+    "csv",
+    "limit",
+    "offset",
+    "replace",
+    "merge",
+    "true",
+    "false",
+}
 REFUSAL = re.compile(r'Refused\(\s*\d+,\s*"(\w+)",\s*"([^"]+)"')
 REASON = re.compile(r'(?:PhotoError|OrdersTableError)\(\s*"([^"]+)"')
 

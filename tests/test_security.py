@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import database_of, make_client
+from conftest import database_of, make_client, served
 from openpyxl import load_workbook
 
 from web.demo import render_marking
@@ -155,6 +155,8 @@ def test_a_new_password_and_disabling_end_sessions_and_tokens(app_data, ocr_engi
         on_database(data_dir, lambda db: users.add_user(db, "ivan", "samovar-1812", "operator"))
         assert client.get("/api/scans").status_code == 401  # the session ended with the old password
         assert sign_in(client, "ivan", "samovar-1812").status_code == 303
+        assert client.get("/api/scans", headers={"Authorization": f"Bearer {token}"}).status_code == 401  # died too
+        token = on_database(data_dir, lambda db: users.create_token(db, "ivan"))
         bearer = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/scans", headers=bearer).status_code == 200
         assert markscan("user", "disable", "ivan", "--data", str(data_dir)).returncode == 0
@@ -163,7 +165,8 @@ def test_a_new_password_and_disabling_end_sessions_and_tokens(app_data, ocr_engi
         assert client.get("/api/scans", headers=bearer).status_code == 401
         assert sign_in(client, "ivan", "samovar-1812").status_code == 401
         assert markscan("user", "enable", "ivan", "--data", str(data_dir)).returncode == 0
-        assert client.get("/api/scans", headers=bearer).status_code == 200
+        assert client.get("/api/scans", headers=bearer).status_code == 401  # enabling brings no token back
+        assert sign_in(client, "ivan", "samovar-1812").status_code == 303
 
 
 def test_tokens_are_listed_revoked_and_expire(app_data, ocr_engine, monkeypatch):
@@ -353,3 +356,103 @@ def test_a_stored_control_character_never_breaks_the_xlsx_export():
 
     workbook = load_workbook(io.BytesIO(to_xlsx([(1, "АМ116\x07.06", "12\x1b3", "\u202eab")])))
     assert [c.value for c in next(workbook.active.iter_rows(min_row=2))][:3] == [1, "АМ116\ufffd.06", "12\ufffd3"]
+
+
+def test_tries_are_counted_before_the_password_is_checked():
+    from web.throttle import LoginThrottle
+
+    now = [1000.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    burst = [throttle.reserve("oleg", "10.0.0.7") for _ in range(40)]  # sent at once: none checked yet
+    assert sum(a.wait_s == 0 for a in burst) == 5
+    assert throttle.reserve("oleg", "10.0.0.8").wait_s == 0  # the same name from another address still tries
+    right = throttle.reserve("anna", "10.0.0.7")
+    assert right.wait_s == 0  # another person behind the workshop's address is not locked out
+    throttle.succeeded(right, "anna", "10.0.0.7")
+    for i in range(60):  # a spray of names from one address waits a little, never a quarter of an hour
+        throttle.reserve(f"name-{i}", "10.0.0.9")
+    assert 0 < throttle.reserve("someone", "10.0.0.9").wait_s <= 60
+    now[0] += 901  # the window passes
+    assert throttle.reserve("oleg", "10.0.0.7").wait_s == 0
+
+
+def test_forty_wrong_passwords_at_once_are_at_most_six_checked(app_data, ocr_engine):
+    import httpx
+
+    data_dir, _ = app_data
+
+    async def burst(base: str) -> list[int]:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            page = await client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            fields = {"name": "oleg", "password": "not-the-password", "csrf_token": token}
+            answers = await asyncio.gather(*(client.post("/login", data=fields) for _ in range(40)))
+            return [a.status_code for a in answers]
+
+    with served(make_client(data_dir, ocr_engine).app) as base:
+        statuses = asyncio.run(burst(base))
+    assert statuses.count(401) <= 6 and statuses.count(429) >= 34 and set(statuses) <= {401, 429}
+
+
+def test_an_idempotency_key_answers_only_the_person_who_sent_it(app):
+    client, tokens, _ = app
+    mine = new_scan(client, tokens, "shared-key-0001", seed=67)
+    theirs = client.post(
+        "/api/scans",
+        files={"photo": ("p.jpg", render_marking("1391-30-1583 1574", seed=68).jpeg, "image/jpeg")},
+        data={"idempotency_key": "shared-key-0001"},
+        headers=as_user(tokens, "admin"),
+    )
+    assert theirs.status_code == 409 and theirs.json()["code"] == "key_taken"  # not the operator's scan
+    again = client.post(  # the sender's own retry: the same scan
+        "/api/scans",
+        files={"photo": ("p.jpg", render_marking("1391-30-1583 1574", seed=67).jpeg, "image/jpeg")},
+        data={"idempotency_key": "shared-key-0001"},
+        headers=as_user(tokens, "operator"),
+    )
+    assert again.status_code in (200, 201) and again.json()["id"] == mine["id"]
+
+
+@pytest.mark.parametrize("bad", ["1391-30-1583\x07", "1391\x00-30", "\x1b[31m1574", "1574\u202e"])
+def test_a_control_character_or_a_bidi_override_is_refused_at_the_door(app, bad):
+    client, tokens, _ = app
+    scan = new_scan(client, tokens, f"control-{abs(hash(bad)):012d}", seed=69)
+    url = f"/api/scans/{scan['id']}/confirm"
+    for fields in ({"article": bad, "not_in_catalog": True}, {"serial": bad, "not_in_catalog": True}):
+        refused = client.post(url, json=fields, headers=as_user(tokens, "operator"))
+        assert refused.status_code == 422 and refused.json()["code"] == "unprintable", refused.text
+        assert "U+" in refused.json()["error"]
+    assert client.get(f"/api/scans/{scan['id']}", headers=as_user(tokens, "operator")).json()["status"] == (
+        "awaiting confirmation"
+    )
+
+
+def test_json_fields_are_typed_and_the_body_is_bounded(app):
+    client, tokens, _ = app
+    scan = new_scan(client, tokens, "typed-json-0001", seed=70)
+    url = f"/api/scans/{scan['id']}/confirm"
+    for fields in ({"article": ["list"]}, {"serial": 1574}, {"duplicate": {"yes": 1}}):
+        refused = client.post(url, json=fields, headers=as_user(tokens, "operator"))
+        assert refused.status_code == 422 and refused.json()["code"] == "bad_field", fields
+    huge = b'{"article": "' + b"A" * (10 << 20) + b'"}'
+    refused = client.post(
+        url, content=huge, headers={**as_user(tokens, "operator"), "Content-Type": "application/json"}
+    )
+    assert refused.status_code == 413 and refused.json()["code"] == "too_large"
+
+
+def test_catalog_rows_are_held_to_the_lengths_and_characters_of_a_confirmation():
+    from web.storage.orders_xlsx import catalog_row
+
+    names = {"article": "ДетальАртикул", "serial": "Номер", "part_name": "Имя", "order_number": "Заказ"}
+    names["station_unit"] = "Станция"
+    good = {"article": "195-30-1285", "serial": "12", "part_name": "Фланец", "order_number": "2", "station_unit": "s"}
+    assert catalog_row(good, names).article == "195-30-1285"
+    for field, value in (
+        ("article", "A" * 5000),
+        ("part_name", "n" * 201),
+        ("article", "195\x0730"),
+        ("order_number", "1\u202e2"),
+    ):
+        with pytest.raises(ValueError, match=names[field]):
+            catalog_row({**good, field: value}, names)

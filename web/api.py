@@ -30,10 +30,9 @@ async def add_scan_photo(request: Request) -> Response:
 async def confirm_scan(request: Request) -> Response:
     scan = await inputs.scan(request)
     body = await inputs.body(request)
-    article = str(body.get("article") or scan.article)
-    serial = str(body.get("serial") if body.get("serial") is not None else scan.serial)
-    off_catalog = body.get("not_in_catalog") in (True, "1", "true")
-    repeat = body.get("duplicate") in (True, "1", "true")
+    article = inputs.text(body, "article", "") or scan.article
+    serial = inputs.text(body, "serial", scan.serial)
+    off_catalog, repeat = inputs.flag(body, "not_in_catalog"), inputs.flag(body, "duplicate")
     confirmed = await operations.confirm(
         inputs.services(request), inputs.user(request), scan, article, serial, off_catalog, repeat
     )

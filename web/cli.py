@@ -556,8 +556,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level.lower(),
-        proxy_headers=True,
-        forwarded_allow_ips=config.trusted_proxies,
+        proxy_headers=bool(config.trusted_proxies),  # none believed unless a proxy is named
+        forwarded_allow_ips=config.trusted_proxies or None,
     )
     return 0
 

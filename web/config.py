@@ -62,7 +62,9 @@ class Config(BaseSettings):
     secure_cookies: bool = Field(False, description="mark the session cookie Secure (set behind HTTPS)")
     visual_memory: bool = Field(True, description="remember confirmed photos and use them in recognition")
     public_url: str = Field("", description="how people reach markscan, e.g. https://markscan.plant.local")
-    trusted_proxies: str = Field("127.0.0.1", description='hosts whose X-Forwarded-* headers are believed ("*": any)')
+    trusted_proxies: str = Field(
+        "", description='hosts whose X-Forwarded-* headers are believed ("": none, "*": any; Caddy\'s address)'
+    )
     timezone: str = Field("", description='the time zone of the pages, e.g. Europe/Moscow ("": the server\'s)')
     database_url: str = Field("", description='postgresql://USER@HOST:PORT/DB ("": the SQLite file DATA/markscan.db)')
     photo_store: str = Field("", description='s3://BUCKET/PREFIX, an S3-compatible store ("": the folder DATA/photos)')

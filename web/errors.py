@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from web import i18n
 from web.csrf import CsrfError
 from web.operations import Refused
+from web.security_headers import HEADERS as SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def server_error(request: Request, exc: Exception) -> Response:
     """An unexpected exception: logged with its traceback under an id; the answer names only the id."""
     error_id = secrets.token_hex(4)
     log.error("error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
-    return respond(request, Refused(500, "internal", INTERNAL, id=error_id))
+    # Answered outside the middleware that adds the security headers: they are added here.
+    return respond(request, Refused(500, "internal", INTERNAL, dict(SECURITY_HEADERS), id=error_id))
 
 
 HANDLERS: dict[Any, Callable[[Request, Any], Response]] = {

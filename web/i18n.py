@@ -33,6 +33,14 @@ EN: dict[str, str] = {
     "В каталоге {rows} строк, {articles} артикулов.": "The catalog has {rows} rows, {articles} articles.",
     "Артикул (можно латиницей)": "Article (Latin letters are fine)",
     "Найти": "Search",
+    "Тело запроса больше {kb} КБ.": "The request body is larger than {kb} KB.",
+    "Поле «{field}» должно быть строкой.": "The field “{field}” must be a string.",
+    "Поле «{field}» должно быть true или false.": "The field “{field}” must be true or false.",
+    "В артикуле недопустимый символ {char}.": "The article holds a character not allowed: {char}.",
+    "В номере недопустимый символ {char}.": "The serial holds a character not allowed: {char}.",
+    "Этот ключ идемпотентности уже занят; отправьте фото с новым ключом.": (
+        "This idempotency key is taken; send the photo with a new key."
+    ),
     "Взять артикул {article}": "Take the article {article}",
     "с": "from",
     "по": "to",

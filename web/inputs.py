@@ -5,6 +5,7 @@ The pages and the JSON API both read their input here, so both check it the same
 
 from __future__ import annotations
 
+import json
 import re
 
 from starlette.requests import Request
@@ -66,15 +67,54 @@ def idempotency_key(request: Request, fields: dict[str, str]) -> str:
     return key
 
 
+MAX_JSON_BYTES = 64 * 1024  # a confirmation is a few dozen bytes
+
+
 async def body(request: Request) -> dict:
     """A JSON object or a form, as sent; a cookie-borne request passes the CSRF check either way."""
     if request.headers.get("content-type", "").startswith("application/json"):
         csrf.check_form(request, {})  # a JSON body has no form field: only the header can vouch for it
         try:
-            data = await request.json()
+            declared = int(request.headers.get("content-length") or 0)
+        except ValueError:
+            declared = 0
+        raw = b"" if declared > MAX_JSON_BYTES else await _read_at_most(request, MAX_JSON_BYTES)
+        if declared > MAX_JSON_BYTES or len(raw) > MAX_JSON_BYTES:
+            raise Refused(413, "too_large", "Тело запроса больше {kb} КБ.", kb=MAX_JSON_BYTES // 1024)
+        try:
+            data = json.loads(raw)
         except ValueError as exc:
             raise Refused(400, "bad_json", "Тело запроса — не JSON.") from exc
         if not isinstance(data, dict):
             raise Refused(400, "bad_json", "Тело запроса должно быть JSON-объектом.")
         return data
     return await csrf.checked_form(request)
+
+
+async def _read_at_most(request: Request, limit: int) -> bytes:
+    """The body, but no more than one byte past ``limit`` (a body that does not say its length)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)
+
+
+def text(fields: dict, name: str, default: str) -> str:
+    """A text field of a JSON body or a form (absent or null: ``default``); anything but text is 422."""
+    value = fields.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise Refused(422, "bad_field", "Поле «{field}» должно быть строкой.", field=name)
+    return value
+
+
+def flag(fields: dict, name: str) -> bool:
+    """A yes/no field: true, "1" or "true" (absent: false); anything but a boolean or text is 422."""
+    value = fields.get(name)
+    if value is not None and not isinstance(value, (bool, str)):
+        raise Refused(422, "bad_field", "Поле «{field}» должно быть true или false.", field=name)
+    return value in (True, "1", "true")

@@ -19,7 +19,8 @@ OPENAPI = {
     "paths": {
         "/api/scans": {
             "post": {
-                "summary": "Recognize a photo and record the scan (idempotent per key)",
+                "summary": "Recognize a photo and record the scan (idempotent per key and sender)",
+                "description": "A key another person sent before answers 409 key_taken: send with a new key.",
                 "requestBody": _multipart(
                     {
                         "photo": {"type": "string", "format": "binary"},
@@ -30,6 +31,7 @@ OPENAPI = {
                     "201": {"description": "a new scan", **_SCAN},
                     "200": {"description": "the scan this key already made", **_SCAN},
                     "400": _ERROR,
+                    "409": _ERROR,
                     "413": _ERROR,
                     "415": _ERROR,
                     "422": _ERROR,

@@ -28,11 +28,10 @@ from web.storage.database import Database
 from web.storage.orders_xlsx import OrdersTableError, read_orders_xlsx
 from web.storage.photos import PhotoStore, photo_key
 from web.storage.users import User
+from web.text import MAX_ARTICLE, MAX_SERIAL, unprintable
 
 log = logging.getLogger(__name__)
 
-MAX_ARTICLE = 64
-MAX_SERIAL = 32
 MAX_PHOTOS_PER_PART = 8
 
 
@@ -131,12 +130,16 @@ async def read_photo(services: Services, photo: bytes) -> ReadingRecord:
 
 
 async def scan_photo(services: Services, user: User, photo: bytes, idempotency_key: str) -> tuple[scans.Scan, bool]:
-    """Read a photo and record the scan: (scan, new). A retried key returns the first scan."""
+    """Read a photo and record the scan: (scan, new). A retried key returns the first scan, to its sender only."""
     existing = await scans.find_scan_by_key(services.db, idempotency_key)
-    if existing is not None:
-        return existing, False
-    reading = await read_photo(services, photo)
-    return await scans.add_scan(services.db, idempotency_key, reading["photo_key"], user.name, reading)
+    if existing is None:
+        reading = await read_photo(services, photo)
+        existing, new = await scans.add_scan(services.db, idempotency_key, reading["photo_key"], user.name, reading)
+        if new:
+            return existing, True
+    if existing.created_by != user.name:  # another person's key: neither their scan nor a silent drop
+        raise Refused(409, "key_taken", "Этот ключ идемпотентности уже занят; отправьте фото с новым ключом.")
+    return existing, False
 
 
 async def add_photo(services: Services, user: User, scan: scans.Scan, photo: bytes) -> scans.Scan:
@@ -197,6 +200,10 @@ async def confirm(
     is for the person who confirmed or an admin, and only while 1C does not have the record.
     """
     article, serial = article.strip(), serial.strip()
+    if bad := unprintable(article):
+        raise Refused(422, "unprintable", "В артикуле недопустимый символ {char}.", char=bad)
+    if bad := unprintable(serial):
+        raise Refused(422, "unprintable", "В номере недопустимый символ {char}.", char=bad)
     if not article:
         raise Refused(400, "no_article", "Укажите артикул.")
     if len(article) > MAX_ARTICLE or len(serial) > MAX_SERIAL:

@@ -74,15 +74,16 @@ async def login_page(request: Request) -> Response:
         return render(request, "login.html", {"next": next_path, "error": str(exc)}, 403)
     name, address = fields.get("name", "")[:64], request.client.host if request.client else ""
     throttle = request.app.state.login_throttle
-    if wait := throttle.wait_s(name, address):
+    attempt = throttle.reserve(name, address)  # counted before the password is checked: a burst cannot race it
+    if attempt.wait_s:
+        wait = attempt.wait_s
         error = i18n.translate(request, "Слишком много неудачных попыток входа; подождите {s} с.", s=wait)
         return render(request, "login.html", {"next": next_path, "error": error}, 429, {"Retry-After": str(wait)})
     user = await users.check_password(request.app.state.db, name, fields.get("password", ""))
-    if user is None:
-        throttle.failed(name, address)
+    if user is None:  # the reserved try stays counted
         error = i18n.translate(request, "Неверное имя или пароль.")
         return render(request, "login.html", {"next": next_path, "error": error}, 401)
-    throttle.succeeded(name, address)
+    throttle.succeeded(attempt, name, address)
     request.session.clear()
     request.session["sid"] = await sessions.start(request.app.state.db, user.name)
     return RedirectResponse(next_path, status_code=303)

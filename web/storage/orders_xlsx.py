@@ -10,6 +10,7 @@ from typing import IO
 from openpyxl import load_workbook
 
 from inference.catalog import CatalogRow
+from web.text import MAX_ARTICLE, MAX_SERIAL, MAX_TEXT, unprintable
 
 # Column headers of the orders table, in the order CatalogRow takes them.
 COLUMNS: dict[str, str] = {
@@ -166,4 +167,10 @@ def catalog_row(values: dict[str, object], names: dict[str, str]) -> CatalogRow:
             fields[attr] = clean_text(raw)
     if not fields["article"]:
         raise ValueError(f"{names['article']} is empty")
+    for attr, text in fields.items():
+        if bad := unprintable(text):
+            raise ValueError(f"{names[attr]} holds a control character ({bad})")
+        limit = {"article": MAX_ARTICLE, "serial": MAX_SERIAL}.get(attr, MAX_TEXT)
+        if len(text) > limit:
+            raise ValueError(f"{names[attr]} is longer than {limit} characters")
     return CatalogRow(**fields)

@@ -69,7 +69,7 @@ def _iso(moment: datetime) -> str:
 
 
 async def add_user(db: Database, name: str, password: str, role: str) -> User:
-    """Create a user or set a new password and role; a new password ends the user's sessions."""
+    """Create a user or set a new password and role; a new password ends the user's sessions and API tokens."""
     if not valid_name(name):
         raise ValueError("a user name is 1 to 64 letters, digits or ._-@")
     if role not in ROLES:
@@ -85,15 +85,18 @@ async def add_user(db: Database, name: str, password: str, role: str) -> User:
             (name, password_hash, role, _iso(_now())),
         )
         await sessions.end_all(tx, name)
+        await tx.execute("DELETE FROM api_tokens WHERE user_name = ?", (name,))
     return User(name, role)
 
 
 async def set_disabled(db: Database, name: str, disabled: bool = True) -> bool:
-    """Disable (or enable again) a user; disabling ends their sessions. False when there is no such user."""
+    """Disable (or enable again) a user; disabling ends their sessions and API tokens for good (enabling
+    brings none back). False when there is no such user."""
     async with db.transaction() as tx:
         changed = await tx.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
         if disabled:
             await sessions.end_all(tx, name)
+            await tx.execute("DELETE FROM api_tokens WHERE user_name = ?", (name,))
     return changed > 0
 
 
