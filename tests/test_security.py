@@ -456,3 +456,39 @@ def test_catalog_rows_are_held_to_the_lengths_and_characters_of_a_confirmation()
     ):
         with pytest.raises(ValueError, match=names[field]):
             catalog_row({**good, field: value}, names)
+
+
+def test_two_people_confirming_one_scan_at_once_never_both_win(app_data, ocr_engine, rows):
+    """Raced hundreds of times, on SQLite and on PostgreSQL: one confirmation is recorded, the other is told."""
+    import httpx
+
+    from web.storage import scans
+
+    data_dir, tokens = app_data
+    part = next(r for r in rows if r.serial)
+    reading = {"status": "matched", "marking": f"{part.article} {part.serial}", "article": part.article}
+    reading |= {"serial": part.serial, "confidence": 0.5, "candidates": []}
+
+    async def made(n: int) -> tuple[list[int], str]:
+        db = await Database.open(database_of(data_dir))
+        ids = [(await scans.add_scan(db, f"race-{i:06d}-key", "none", "oleg", reading))[0].id for i in range(n)]
+        await users.add_user(db, "petr", "telega-1905-x", "operator")  # a second operator
+        token = await users.create_token(db, "petr")
+        await db.close()
+        return ids, token
+
+    async def race(base: str, ids: list[int], second: str) -> list[list[int]]:
+        people = [as_user(tokens, "operator"), {"Authorization": f"Bearer {second}"}]
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            outcomes = []
+            for scan_id in ids:
+                answers = await asyncio.gather(
+                    *(client.post(f"/api/scans/{scan_id}/confirm", json={"duplicate": True}, headers=h) for h in people)
+                )
+                outcomes.append(sorted(a.status_code for a in answers))
+            return outcomes
+
+    ids, second = asyncio.run(made(200))
+    with served(make_client(data_dir, ocr_engine, visual_memory=False, workers=2).app) as base:
+        outcomes = asyncio.run(race(base, ids, second))
+    assert all(o[0] == 200 and o[1] in (403, 409) for o in outcomes), [o for o in outcomes if o.count(200) != 1][:5]

@@ -33,6 +33,9 @@ EN: dict[str, str] = {
     "В каталоге {rows} строк, {articles} артикулов.": "The catalog has {rows} rows, {articles} articles.",
     "Артикул (можно латиницей)": "Article (Latin letters are fine)",
     "Найти": "Search",
+    "Скан только что изменил {who}; посмотрите, что записано, и повторите, если нужно.": (
+        "{who} has just changed this scan; look at what is recorded and try again if need be."
+    ),
     "Тело запроса больше {kb} КБ.": "The request body is larger than {kb} KB.",
     "Поле «{field}» должно быть строкой.": "The field “{field}” must be a string.",
     "Поле «{field}» должно быть true или false.": "The field “{field}” must be true or false.",

@@ -162,6 +162,17 @@ async def add_photo(services: Services, user: User, scan: scans.Scan, photo: byt
     return updated
 
 
+def _not_changed_since(seen: scans.Scan, current: scans.Scan) -> None:
+    """Two people confirming one scan at once: the second, who decided on what is no longer there, is told."""
+    if (seen.confirmed_at, seen.confirmed_by) != (current.confirmed_at, current.confirmed_by):
+        raise Refused(
+            409,
+            "changed",
+            "Скан только что изменил {who}; посмотрите, что записано, и повторите, если нужно.",
+            who=current.confirmed_by or "—",
+        )
+
+
 def _may_change(user: User, scan: scans.Scan) -> None:
     """Only the person who confirmed a scan, or an admin, may change or undo that confirmation."""
     if scan.confirmed_at is not None and scan.confirmed_by != user.name and not user.is_admin:
@@ -226,8 +237,9 @@ async def confirm(
     order = (rows[0].order_number, rows[0].station_unit) if rows else ("", "")
     remembered = await visual_memory.prepare(services.recognition, services.photos, scan.photo_key)
     async with services.db.transaction() as tx:
-        current = await scans.find_scan(tx, scan.id)  # as it is now, not as the page saw it
+        current = await scans.lock_scan(tx, scan.id)  # as it is now, and no one else's until committed
         assert current is not None
+        _not_changed_since(scan, current)
         _may_change(user, current)
         await _not_in_onec(tx, scan.id)
         again = (current.confirmed_article, current.confirmed_serial) == (article, serial)  # as it was confirmed
@@ -261,7 +273,7 @@ async def undo(services: Services, user: User, scan: scans.Scan) -> scans.Scan:
     if scan.confirmed_at is None:
         raise Refused(409, "not_confirmed", "Скан не подтверждён.")
     async with services.db.transaction() as tx:
-        current = await scans.find_scan(tx, scan.id)
+        current = await scans.lock_scan(tx, scan.id)
         assert current is not None
         if current.confirmed_at is None:
             return current  # undone meanwhile (another tab)

@@ -128,6 +128,14 @@ async def find_scan(db: Database | Sql, scan_id: int) -> Scan | None:
     return _scan(row) if row else None
 
 
+async def lock_scan(tx: Tx, scan_id: int) -> Scan | None:
+    """A scan read to be changed: no other transaction changes it until this one ends (``FOR UPDATE`` on
+    PostgreSQL; SQLite's write transaction holds the whole database already)."""
+    lock = " FOR UPDATE" if tx.dialect == "postgresql" else ""
+    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM scans WHERE id = ?{lock}", (scan_id,))
+    return _scan(row) if row else None
+
+
 async def find_scan_by_key(db: Database, idempotency_key: str) -> Scan | None:
     row = await db.fetchone(f"SELECT {_COLUMNS} FROM scans WHERE idempotency_key = ?", (idempotency_key,))
     return _scan(row) if row else None
