@@ -16,9 +16,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 log = logging.getLogger(__name__)
 pillow_heif.register_heif_opener()  # HEIC/HEIF: the photo format of iPhones and many Android phones
 
-# Phones give up to ~16 MP; anything past this is a decompression bomb.
-MAX_PIXELS = 50_000_000
+# Phones give up to ~16 MP (50 MP on a few); past these, a photo is refused from its header, before
+# anything is decoded: a few hundred bytes of file must not cost gigabytes.
+MAX_PIXELS = 40_000_000
+MAX_DECODED_BYTES = MAX_PIXELS * 3  # 40 MP at 8 bits per channel
 WORKING_SIDE = 960
+# Bytes per pixel a mode decodes to (others: one per band).
+MODE_BYTES = {"1": 1, "I": 4, "F": 4, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "RGBA": 4, "CMYK": 4}
 
 
 class PhotoError(ValueError):
@@ -51,13 +55,14 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(data))
             width, height = opened.size
-            if width * height > MAX_PIXELS:
+            decoded = width * height * MODE_BYTES.get(opened.mode, len(opened.getbands()))
+            if width * height > MAX_PIXELS or decoded > MAX_DECODED_BYTES:
                 raise PhotoError(
                     "Фото не прочитать: снимок слишком большой ({width}×{height} точек).", width=width, height=height
                 )
             opened.draft("RGB", (working_side, working_side))  # fast JPEG downscale
             image = ImageOps.exif_transpose(opened)
-            image = _eight_bit(image).convert("RGB")
+            image = _eight_bit(image, working_side).convert("RGB")
     except PhotoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -78,11 +83,14 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
     return Photo(bgr, upright_size, bgr.shape[1] / upright_size[0])
 
 
-def _eight_bit(image: Image.Image) -> Image.Image:
-    """16- and 32-bit greyscale scaled down to 8 bits (a plain convert clips all but the darkest to white)."""
+def _eight_bit(image: Image.Image, working_side: int) -> Image.Image:
+    """16- and 32-bit greyscale scaled down to 8 bits (a plain convert clips all but the darkest to white),
+    after taking every n-th pixel down to about the working size: a big one never goes through floats whole."""
     if image.mode not in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
         return image
-    values = np.asarray(image, dtype=np.float64)
+    values = np.asarray(image)
+    step = max(1, max(values.shape) // (2 * working_side))
+    values = values[::step, ::step].astype(np.float32)
     top = 65535.0 if image.mode.startswith("I;16") else max(float(values.max()), 255.0)
     return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), mode="L")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from inference.annotate import annotated_jpeg
 from inference.catalog import CatalogIndex
-from inference.photo import PhotoError, load_photo
+from inference.photo import PhotoError
 from inference.records import ReadingRecord
 from web import visual_memory
 from web.onec import outbox
@@ -111,7 +111,7 @@ async def read_photo(services: Services, photo: bytes) -> ReadingRecord:
     """
     store = services.photos
     try:
-        loaded = await asyncio.to_thread(load_photo, photo)  # decoded once: checked here, read below
+        loaded = await services.recognition.decode(photo)  # in the bounded pool; decoded once, read below
         key = await store.save(photo)
         recognition = await services.recognition.recognize(loaded)
     except PhotoError as exc:

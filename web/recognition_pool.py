@@ -73,6 +73,11 @@ class RecognitionPool:
     def embedder(self) -> Embedder | None:
         return self.recognizer.embedder
 
+    async def decode(self, photo: bytes) -> Photo:
+        """The photo decoded in a place in the queue: N uploads at once decode at most ``workers`` at a time,
+        each within ``inference.photo``'s limits (PhotoError for what is not a photo, or too big a one)."""
+        return await self._run(load_photo, photo)
+
     async def recognize(self, photo: bytes | Photo) -> Recognition:
         return await self._run(self.recognizer.recognize, photo)
 
