@@ -89,3 +89,44 @@ def test_a_sheet_without_the_header_is_an_error():
 def test_a_file_that_is_not_xlsx_is_an_error():
     with pytest.raises(OrdersTableError, match="не в формате .xlsx"):
         read_orders_xlsx(io.BytesIO(b"name,serial\n1,2\n"))
+
+
+def repacked(replace: dict[str, bytes]) -> io.BytesIO:
+    """A valid orders workbook with some of its parts replaced."""
+    import zipfile
+
+    source = zipfile.ZipFile(workbook([["195-30-1285", 1, "n", "2", "s"]]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in source.infolist():
+            out.writestr(part.filename, replace.get(part.filename, source.read(part.filename)))
+        for name, data in replace.items():
+            if name not in source.namelist():
+                out.writestr(name, data)
+    buffer.seek(0)
+    return buffer
+
+
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b"]><sst><si><t>&lol2;</t></si></sst>"
+)
+MANY_STRINGS = (
+    b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    + b"<si><t>x</t></si>" * 3_000_000
+    + b"</sst>"
+)
+
+
+@pytest.mark.parametrize(
+    ("parts", "reason"),
+    [
+        ({"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c"}, "не таблица заказов"),
+        ({"xl/sharedStrings.xml": LAUGHS}, "повреждён"),
+        ({"xl/sharedStrings.xml": MANY_STRINGS}, "слишком велика"),
+    ],
+    ids=["broken XML", "billion laughs", "3 M shared strings"],
+)
+def test_a_hostile_workbook_is_refused_with_a_reason(parts, reason):
+    with pytest.raises(OrdersTableError, match=reason):
+        read_orders_xlsx(repacked(parts))

@@ -33,6 +33,15 @@ EN: dict[str, str] = {
     "В каталоге {rows} строк, {articles} артикулов.": "The catalog has {rows} rows, {articles} articles.",
     "Артикул (можно латиницей)": "Article (Latin letters are fine)",
     "Найти": "Search",
+    "Таблица больше {rows} строк или читается дольше {s} с; каталог не изменён.": (
+        "The table has more than {rows} rows or takes longer than {s} s to read; the catalog was not changed."
+    ),
+    "Это не таблица заказов: файл повреждён; каталог не изменён.": (
+        "Not an orders table: the file is damaged; the catalog was not changed."
+    ),
+    "Таблица слишком велика для таблицы заказов; каталог не изменён.": (
+        "The file is too large for an orders table; the catalog was not changed."
+    ),
     "Скан только что изменил {who}; посмотрите, что записано, и повторите, если нужно.": (
         "{who} has just changed this scan; look at what is recorded and try again if need be."
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,13 @@ COLUMNS: dict[str, str] = {
 }
 COLUMN_NAMES = {attr: name for name, attr in COLUMNS.items()}
 REQUIRED = ("ДетальАртикул", "ЗаказНомер")
+
+
+MAX_ROWS = 500_000  # a plant's orders table holds tens of thousands
+MAX_SECONDS = 120
+MAX_PARTS = 500
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 40 * 1024 * 1024  # the real table's: 0.1 MB
 
 
 class OrdersTableError(ValueError):
@@ -102,19 +110,53 @@ def read_orders_xlsx(source: str | Path | IO[bytes]) -> ImportReport:
     with its reason and the valid rows are kept.
     """
     try:
+        _check_package(source)
         workbook = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except OrdersTableError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError) as exc:
         raise OrdersTableError("Это не таблица заказов: файл не в формате .xlsx; каталог не изменён.") from exc
+    deadline = time.monotonic() + MAX_SECONDS
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header_at, positions = _find_header(rows)
         report = ImportReport()
         for number, values in enumerate(rows, start=header_at + 1):
+            if number > MAX_ROWS or time.monotonic() > deadline:
+                raise OrdersTableError(
+                    "Таблица больше {rows} строк или читается дольше {s} с; каталог не изменён.",
+                    rows=MAX_ROWS,
+                    s=MAX_SECONDS,
+                )
             _read_row(number, values, positions, report)
         return report
+    except OrdersTableError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError) as exc:
+        raise OrdersTableError("Это не таблица заказов: файл повреждён; каталог не изменён.") from exc
     finally:
         workbook.close()
+
+
+def _check_package(source: str | Path | IO[bytes]) -> None:
+    """Refuse, from the zip's directory and the parts' first bytes, what would take the reader's memory or
+    time: too many or too big parts, shared strings past ``MAX_SHARED_STRINGS_BYTES``, XML with a DTD
+    (entities: the "billion laughs")."""
+    with zipfile.ZipFile(source) as package:
+        parts = package.infolist()
+        unpacked = sum(p.file_size for p in parts)
+        shared = sum(p.file_size for p in parts if p.filename.endswith("sharedStrings.xml"))
+        if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES or shared > MAX_SHARED_STRINGS_BYTES:
+            raise OrdersTableError("Таблица слишком велика для таблицы заказов; каталог не изменён.")
+        for part in parts:
+            if part.filename.endswith((".xml", ".rels")):
+                with package.open(part) as xml:
+                    head = xml.read(4096)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise OrdersTableError("Это не таблица заказов: файл повреждён; каталог не изменён.")
+    if hasattr(source, "seek"):
+        source.seek(0)
 
 
 def _find_header(rows) -> tuple[int, dict[str, int]]:
