@@ -20,6 +20,8 @@ pillow_heif.register_heif_opener()  # HEIC/HEIF: the photo format of iPhones and
 # anything is decoded: a few hundred bytes of file must not cost gigabytes.
 MAX_PIXELS = 40_000_000
 MAX_DECODED_BYTES = MAX_PIXELS * 3  # 40 MP at 8 bits per channel
+MAX_DEEP_PIXELS = 10_000_000  # 16 and 32 bits per pixel: decoding and scaling such a photo takes several times its size
+DEEP_MODES = ("I", "F", "I;16", "I;16L", "I;16B", "I;16N")
 WORKING_SIDE = 960
 # Bytes per pixel a mode decodes to (others: one per band).
 MODE_BYTES = {"1": 1, "I": 4, "F": 4, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "RGBA": 4, "CMYK": 4}
@@ -56,7 +58,8 @@ def load_photo(source: bytes | str | Path, working_side: int = WORKING_SIDE) -> 
             opened = Image.open(io.BytesIO(data))
             width, height = opened.size
             decoded = width * height * MODE_BYTES.get(opened.mode, len(opened.getbands()))
-            if width * height > MAX_PIXELS or decoded > MAX_DECODED_BYTES:
+            deep = opened.mode in DEEP_MODES and width * height > MAX_DEEP_PIXELS
+            if width * height > MAX_PIXELS or decoded > MAX_DECODED_BYTES or deep:
                 raise PhotoError(
                     "Фото не прочитать: снимок слишком большой ({width}×{height} точек).", width=width, height=height
                 )

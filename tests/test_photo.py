@@ -68,19 +68,22 @@ def test_a_16_bit_greyscale_png_keeps_its_greys():
 
 
 def test_a_photo_too_big_once_decoded_is_refused_from_its_header(tmp_path):
-    """A 32-bit 6000 × 6000 TIFF is a small file that decodes to 144 MB: refused before decoding."""
-    path = tmp_path / "deep.tif"
-    Image.fromarray(np.zeros((6000, 6000), dtype=np.int32), mode="I").save(path, compression="tiff_deflate")
-    assert path.stat().st_size < 1_000_000
-    with pytest.raises(PhotoError, match="слишком большой"):
-        load_photo(path.read_bytes())
+    """Small files that decode to hundreds of megabytes: refused before decoding."""
+    deep = tmp_path / "deep.tif"  # 32 bits a pixel, 36 MP
+    Image.fromarray(np.zeros((6000, 6000), dtype=np.int32), mode="I").save(deep, compression="tiff_deflate")
+    wide = tmp_path / "wide.png"  # 16 bits a pixel, 24 MP
+    Image.fromarray(np.zeros((4000, 6000), dtype=np.uint16)).save(wide)
+    for path in (deep, wide):
+        assert path.stat().st_size < 1_000_000
+        with pytest.raises(PhotoError, match="слишком большой"):
+            load_photo(path.read_bytes())
 
 
 def test_a_big_16_bit_photo_is_thinned_before_its_greys_are_scaled():
-    ramp = np.tile(np.linspace(0, 65535, 5000), (4000, 1)).astype(np.uint16)
+    ramp = np.tile(np.linspace(0, 65535, 3500), (2800, 1)).astype(np.uint16)
     buffer = io.BytesIO()
     Image.fromarray(ramp).save(buffer, "PNG")
     photo = load_photo(buffer.getvalue())
-    assert photo.original_size == (5000, 4000) and max(photo.image.shape[:2]) == 960
+    assert photo.original_size == (3500, 2800) and max(photo.image.shape[:2]) == 960
     grey = photo.image[:, :, 0]
     assert grey[:, :10].mean() < 10 and grey[:, -10:].mean() > 245

@@ -262,7 +262,8 @@ def test_a_full_disk_gets_a_clear_answer_and_loses_no_confirmation(app_data, ocr
             f"/api/scans/{scan['id']}/confirm", json={"duplicate": True}, headers=as_user(tokens, "operator")
         )
         assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
-        assert client.get("/healthz").json() == {"ok": True}
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json() == {"ok": False, "problem": "disk full"}
 
 
 def test_a_photo_write_cut_off_leaves_no_partial_file(tmp_path, monkeypatch):
@@ -492,3 +493,54 @@ def test_two_people_confirming_one_scan_at_once_never_both_win(app_data, ocr_eng
     with served(make_client(data_dir, ocr_engine, visual_memory=False, workers=2).app) as base:
         outcomes = asyncio.run(race(base, ids, second))
     assert all(o[0] == 200 and o[1] in (403, 409) for o in outcomes), [o for o in outcomes if o.count(200) != 1][:5]
+
+
+def test_a_full_database_answers_507_to_every_write_and_loses_nothing(tmp_path, ocr_engine, rows, monkeypatch):
+    """Every write the database refuses for want of space (SQLite's "database or disk is full") is a 507."""
+    import sqlite3
+
+    from starlette.testclient import TestClient
+
+    from web.storage.database import SqliteSql
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+
+    async def seed():
+        db = await Database.open(data_dir / "markscan.db")
+        await db.replace_catalog(rows)
+        await users.add_user(db, "oleg", "parovoz-1961", "operator")
+        token = await users.create_token(db, "oleg")
+        await db.close()
+        return token
+
+    token = asyncio.run(seed())
+    bearer = {"Authorization": f"Bearer {token}"}
+    app = make_client(data_dir, ocr_engine, database_url="", visual_memory=False).app
+    with TestClient(app, raise_server_exceptions=False) as client:  # answered as a server answers them
+        photo = {"photo": ("p.jpg", render_marking("1391-30-1583 1574", seed=71).jpeg, "image/jpeg")}
+        scan = client.post("/api/scans", files=photo, data={"idempotency_key": "full-db-0001"}, headers=bearer).json()
+        assert client.post(f"/api/scans/{scan['id']}/confirm", json={}, headers=bearer).status_code == 200
+        written = SqliteSql.execute
+
+        async def full(self, sql, params=()):
+            if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                raise sqlite3.OperationalError("database or disk is full")
+            return await written(self, sql, params)
+
+        monkeypatch.setattr(SqliteSql, "execute", full)
+        monkeypatch.setattr(SqliteSql, "insert", full)
+        answers = {
+            "undo": client.post(f"/api/scans/{scan['id']}/unconfirm", json={}, headers=bearer),
+            "confirm": client.post(f"/api/scans/{scan['id']}/confirm", json={"serial": "1575"}, headers=bearer),
+            "sign-in": sign_in(client, "oleg", "parovoz-1961"),
+        }
+        for what, answer in answers.items():
+            assert answer.status_code == 507, (what, answer.text[:200])
+            assert "x-content-type-options" in answer.headers
+        assert "кончилось место" in answers["undo"].json()["error"]
+        assert client.get("/healthz").json() == {"ok": False, "problem": "disk full"}
+        monkeypatch.undo()  # room again: nothing was lost, everything works
+        kept = client.get(f"/api/scans/{scan['id']}", headers=bearer).json()
+        assert kept["status"] == "confirmed" and kept["confirmed"]["serial"] == "1574"
+        assert client.post(f"/api/scans/{scan['id']}/unconfirm", json={}, headers=bearer).status_code == 200

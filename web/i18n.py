@@ -33,6 +33,9 @@ EN: dict[str, str] = {
     "В каталоге {rows} строк, {articles} артикулов.": "The catalog has {rows} rows, {articles} articles.",
     "Артикул (можно латиницей)": "Article (Latin letters are fine)",
     "Найти": "Search",
+    "На сервере кончилось место; ничего не записано. Сообщите администратору и повторите позже.": (
+        "The server is out of space; nothing was written. Tell the administrator and try again later."
+    ),
     "Таблица больше {rows} строк или читается дольше {s} с; каталог не изменён.": (
         "The table has more than {rows} rows or takes longer than {s} s to read; the catalog was not changed."
     ),

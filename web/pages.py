@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from inference.memory import article_support
 from inference.photo import PhotoError
-from web import card, csrf, export, i18n, inputs, operations
+from web import card, csrf, errors, export, i18n, inputs, operations
 from web.assets import TEMPLATES
 from web.onec.client import OnecError
 from web.onec.sync import sync_into_app
@@ -58,7 +59,15 @@ def render(
     return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
 
 
+MIN_FREE_BYTES = 64 * 1024 * 1024
+
+
 async def healthz(request: Request) -> Response:
+    """200 ``{"ok": true}``; 503 with the problem when the data folder's disk is (nearly) full, or a write
+    failed for want of space in the last minute (the database may live elsewhere)."""
+    data_dir = request.app.state.config.data_dir
+    if errors.recently_full(request.app.state) or shutil.disk_usage(data_dir).free < MIN_FREE_BYTES:
+        return JSONResponse({"ok": False, "problem": "disk full"}, status_code=503)
     return JSONResponse({"ok": True})
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import re
 import sqlite3
@@ -103,6 +104,15 @@ class PostgresSql:
 
     async def insert(self, sql: str, params: Sequence = ()) -> int:
         return await self.connection.fetchval(_numbered(sql) + " RETURNING id", *params)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a write failed for want of space (SQLite's SQLITE_FULL, PostgreSQL's 53100, ENOSPC, a quota)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc)
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return getattr(exc, "sqlstate", None) in ("53100", "53000")  # asyncpg: disk full, insufficient resources
 
 
 def unique_violations() -> tuple[type[BaseException], ...]:
