@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import logging
@@ -540,6 +541,38 @@ def demo_login(config: Config) -> str:
     return f"demo login: demo / {password}"
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from web.backup import BackupError, backup
+
+    try:
+        manifest = asyncio.run(backup(settings(args), Path(args.directory)))
+    except BackupError as exc:
+        print(f"markscan backup: {exc}", file=sys.stderr)
+        return 1
+    missing = manifest["photos_missing"]
+    print(
+        f"{args.directory}: {manifest['scans']} scans ({manifest['confirmed']} confirmed), "
+        f"{manifest['catalog_rows']} catalog rows, {manifest['users']} users, {manifest['photos']} photos"
+        + (f"; {len(missing)} photos named but not found in the store" if missing else "")
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from web.backup import BackupError, restore
+
+    try:
+        counts = asyncio.run(restore(Path(args.directory), settings(args)))
+    except (BackupError, OSError, ValueError) as exc:
+        print(f"markscan restore: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{settings(args).data_dir}: {counts['scans']} scans ({counts['confirmed']} confirmed), "
+        f"{counts['catalog_rows']} catalog rows, {counts['users']} users, {counts['photos']} photos"
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -687,6 +720,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="seed a demo catalog and photos if the database is empty")
     with_backend(p)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("backup", help="copy the app's database and photos into DIR, while it runs")
+    p.add_argument("directory", help="a new or empty folder")
+    p.add_argument("--data", help=DATA_HELP)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="fill a new data folder (--data) from a backup in DIR")
+    p.add_argument("directory", help="a folder `markscan backup` wrote")
+    p.add_argument("--data", help="the new data folder (not one in use)")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("user", help="people who may sign in")
     user = p.add_subparsers(dest="user_command", required=True)
