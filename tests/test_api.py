@@ -304,3 +304,21 @@ def test_the_service_worker_shell_holds_every_static_file_and_each_is_served(cli
     assert {path.removeprefix("/static/") for path in shell if path.startswith("/static/")} == loaded
     assert all(client.get(path).status_code == 200 for path in shell)
     assert re.search(r'const CACHE = "markscan-shell-[0-9a-f]{12}"', source)
+
+
+def test_metrics_are_prometheus_text_for_admins_only(client, target, app_data):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    _, marking = target
+    _, tokens = app_data
+    before = client.get("/metrics")
+    assert before.status_code == 200 and before.headers["content-type"].startswith("text/plain")
+    post_photo(client, render_marking(marking, seed=41).jpeg, key="metrics-key-0001")
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").text)}
+    read = sum(s.value for s in families["markscan_photos_read"].samples if s.name.endswith("_total"))
+    assert read >= 1 and "markscan_reading_seconds" in families and "markscan_onec_backlog" in families
+    assert {"markscan_recognition_queue", "markscan_busy_refusals", "markscan_login_failures"} <= set(families)
+    operator = client.get("/metrics", headers={"Authorization": f"Bearer {tokens['operator']}"})
+    assert operator.status_code == 403
+    anonymous = client.get("/metrics", headers={"Authorization": ""}, follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")

@@ -106,6 +106,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/catalog/onec-sync", pages.catalog_onec_sync, methods=["POST"]),
         Route("/catalog/suggest", pages.catalog_suggest),
         Route("/healthz", pages.healthz),
+        Route("/metrics", pages.metrics),
         Route("/lang/{lang:str}", pages.switch_language),
         Route("/manifest.webmanifest", pwa.manifest),
         Route("/sw.js", pwa.service_worker),

@@ -12,13 +12,15 @@ import asyncio
 import errno
 import io
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from inference.annotate import annotated_jpeg
 from inference.catalog import CatalogIndex
 from inference.photo import PhotoError
 from inference.records import ReadingRecord
 from web import visual_memory
+from web.metrics import Metrics
 from web.onec import outbox
 from web.onec.client import OnecClient
 from web.recognition_pool import PoolBusy, RecognitionPool
@@ -56,6 +58,7 @@ class Services:
     photos: PhotoStore
     onec: OnecClient | None = None
     public_url: str = ""  # how people reach markscan (for photo links sent to 1C); "" sends none
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def recognition(self) -> RecognitionPool:
@@ -109,7 +112,7 @@ async def read_photo(services: Services, photo: bytes) -> ReadingRecord:
     The photo is checked (it decodes, it is no bomb) and stored first: what is not a photo is
     never stored, and a full disk is found out before any recognition is spent.
     """
-    store = services.photos
+    store, started = services.photos, time.monotonic()
     try:
         loaded = await services.recognition.decode(photo)  # in the bounded pool; decoded once, read below
         key = await store.save(photo)
@@ -119,8 +122,10 @@ async def read_photo(services: Services, photo: bytes) -> ReadingRecord:
     except OSError as exc:
         raise _disk_refusal(exc) from exc
     except PoolBusy as exc:
+        services.metrics.busy.inc()
         raise Refused(503, "busy", "Сервер занят, повторите через несколько секунд.", {"Retry-After": "5"}) from exc
     reading = recognition.to_record()
+    services.metrics.photo_read(reading["status"], reading["sure"], time.monotonic() - started)
     try:
         reading["annotated_key"] = await store.save(await asyncio.to_thread(annotated_jpeg, recognition))
     except OSError as exc:

@@ -16,6 +16,7 @@ from inference.memory import article_support
 from inference.photo import PhotoError
 from web import card, csrf, errors, export, i18n, inputs, operations
 from web.assets import TEMPLATES
+from web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from web.onec.client import OnecError
 from web.onec.sync import sync_into_app
 from web.operations import Refused
@@ -62,6 +63,14 @@ def render(
 MIN_FREE_BYTES = 64 * 1024 * 1024
 
 
+async def metrics(request: Request) -> Response:
+    """Prometheus' text format, for admins (an admin's API token in the scraper)."""
+    services = inputs.services(request)
+    operations.require_admin(inputs.user(request))
+    exposition = await services.metrics.exposition(services.db, services.recognition.in_flight)
+    return Response(exposition, media_type=METRICS_CONTENT_TYPE)
+
+
 async def healthz(request: Request) -> Response:
     """200 ``{"ok": true}``; 503 with the problem when the data folder's disk is (nearly) full, or a write
     failed for want of space in the last minute (the database may live elsewhere)."""
@@ -90,6 +99,7 @@ async def login_page(request: Request) -> Response:
         return render(request, "login.html", {"next": next_path, "error": error}, 429, {"Retry-After": str(wait)})
     user = await users.check_password(request.app.state.db, name, fields.get("password", ""))
     if user is None:  # the reserved try stays counted
+        request.app.state.services.metrics.login_failures.inc()
         error = i18n.translate(request, "Неверное имя или пароль.")
         return render(request, "login.html", {"next": next_path, "error": error}, 401)
     throttle.succeeded(attempt, name, address)

@@ -45,6 +45,7 @@ class RecognitionPool:
         self.recognizer = Recognizer(engine, index, memory=memory, embedder=embedder, models=models)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recognize")
         self._slots = threading.BoundedSemaphore(workers + queue_limit)
+        self.in_flight = 0  # photos being read or waiting for a thread
 
     @property
     def catalog(self) -> CatalogIndex:
@@ -109,9 +110,11 @@ class RecognitionPool:
             if not wait:
                 raise PoolBusy("recognition queue is full")
             await asyncio.to_thread(self._slots.acquire)
+        self.in_flight += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
         finally:
+            self.in_flight -= 1
             self._slots.release()
 
     def close(self) -> None:

@@ -119,3 +119,12 @@ async def release_stale_claims(db: Database, claimed_before: str) -> None:
             " WHERE sending_since IS NOT NULL AND sending_since < ?",
             (claimed_before,),
         )
+
+
+async def backlog(db: Database) -> tuple[int, str]:
+    """How many confirmations wait for 1C (queued or failed), and when the oldest of them was confirmed."""
+    row = await db.fetchone(
+        "SELECT count(*), min(s.confirmed_at) FROM onec_outbox o JOIN scans s ON s.id = o.scan_id"
+        " WHERE o.state != 'sent'"
+    )
+    return (int(row[0]), row[1] or "") if row else (0, "")
