@@ -45,8 +45,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_replicas(data_dir: Path, n: int) -> tuple[list[subprocess.Popen], list[str]]:
-    env = {**os.environ, "MARKSCAN_DATA": str(data_dir), "MARKSCAN_WORKERS": "2", "MARKSCAN_VISUAL_MEMORY": "0"}
+def start_replicas(data_dir: Path, n: int, visual_memory: bool = False) -> tuple[list[subprocess.Popen], list[str]]:
+    env = {**os.environ, "MARKSCAN_DATA": str(data_dir), "MARKSCAN_WORKERS": "2"}
+    env["MARKSCAN_VISUAL_MEMORY"] = "1" if visual_memory else "0"
     # MARKSCAN_DATABASE_URL, when set, reaches the replicas through the environment.
     processes, urls = [], []
     for _ in range(n):
@@ -110,11 +111,11 @@ async def load(urls: list[str], token: str, photos: list[bytes], clients: int, s
     }
 
 
-async def prepare(data_dir: Path) -> str:
+async def prepare(data_dir: Path, role: str = "operator") -> str:
     """A user and an API token in a data folder."""
     db = await Database.open(Config.from_env(data_dir=data_dir).database)
     try:
-        await users.add_user(db, "bench", PASSWORD, "operator")
+        await users.add_user(db, "bench", PASSWORD, role)
         return await users.create_token(db, "bench")
     finally:
         await db.close()
