@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from inference import engines
 from inference.catalog import CatalogIndex
-from web import api, errors, pages, pwa, visual_memory
+from web import api, errors, health, pages, pwa, visual_memory
 from web.assets import STATIC
 from web.auth import AuthMiddleware
 from web.config import Config
@@ -105,7 +105,7 @@ def create_app(config: Config, engine=None) -> Starlette:
         Route("/catalog/import", pages.catalog_import, methods=["POST"]),
         Route("/catalog/onec-sync", pages.catalog_onec_sync, methods=["POST"]),
         Route("/catalog/suggest", pages.catalog_suggest),
-        Route("/healthz", pages.healthz),
+        Route("/healthz", health.healthz),
         Route("/metrics", pages.metrics),
         Route("/lang/{lang:str}", pages.switch_language),
         Route("/manifest.webmanifest", pwa.manifest),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from web import i18n
+from web import health, i18n
 from web.csrf import CsrfError
 from web.operations import Refused
 from web.security_headers import HEADERS as SECURITY_HEADERS
@@ -31,7 +30,6 @@ UNAUTHENTICATED = "Войдите или пришлите API-токен."
 CSRF_FAILED = "Форма устарела (проверка CSRF не пройдена); обновите страницу и повторите."
 INTERNAL = "Внутренняя ошибка сервера. Сообщите администратору номер {id}."
 DISK_FULL = "На сервере кончилось место; ничего не записано. Сообщите администратору и повторите позже."
-FULL_FOR_S = 60.0  # /healthz says "disk full" this long after a write failed for want of space
 HTTP_REFUSALS = {
     404: ("not_found", "Такой страницы нет."),
     405: ("method_not_allowed", "Этот метод здесь не принимается."),
@@ -45,7 +43,7 @@ def is_api(request: Request) -> bool:
 def respond(request: Request, exc: Refused) -> Response:
     """A refusal as ``{error, code}`` JSON for the API, as a page (or an HTMX fragment) for people."""
     if exc.code == "storage_full":
-        request.app.state.disk_full_at = time.monotonic()  # /healthz says so
+        health.note_disk_full(request.app.state)  # /healthz says so
     message = i18n.translate(request, exc.message, **exc.values)
     body = {"error": message, "code": exc.code, **({"id": exc.values["id"]} if exc.code == "internal" else {})}
     if is_api(request):
@@ -86,12 +84,6 @@ def server_error(request: Request, exc: Exception) -> Response:
     log.error("error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
     # Answered outside the middleware that adds the security headers: they are added here.
     return respond(request, Refused(500, "internal", INTERNAL, dict(SECURITY_HEADERS), id=error_id))
-
-
-def recently_full(state) -> bool:
-    """Whether a write failed for want of space within the last ``FULL_FOR_S`` (``state``: the app's)."""
-    failed_at = getattr(state, "disk_full_at", None)
-    return failed_at is not None and time.monotonic() - failed_at < FULL_FOR_S
 
 
 HANDLERS: dict[Any, Callable[[Request, Any], Response]] = {

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import secrets
-import shutil
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from inference.memory import article_support
 from inference.photo import PhotoError
-from web import card, csrf, errors, export, i18n, inputs, operations
+from web import card, csrf, export, i18n, inputs, operations
 from web.assets import TEMPLATES
 from web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from web.onec.client import OnecError
@@ -60,24 +59,12 @@ def render(
     return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
 
 
-MIN_FREE_BYTES = 64 * 1024 * 1024
-
-
 async def metrics(request: Request) -> Response:
     """Prometheus' text format, for admins (an admin's API token in the scraper)."""
     services = inputs.services(request)
     operations.require_admin(inputs.user(request))
     exposition = await services.metrics.exposition(services.db, services.recognition.in_flight)
     return Response(exposition, media_type=METRICS_CONTENT_TYPE)
-
-
-async def healthz(request: Request) -> Response:
-    """200 ``{"ok": true}``; 503 with the problem when the data folder's disk is (nearly) full, or a write
-    failed for want of space in the last minute (the database may live elsewhere)."""
-    data_dir = request.app.state.config.data_dir
-    if errors.recently_full(request.app.state) or shutil.disk_usage(data_dir).free < MIN_FREE_BYTES:
-        return JSONResponse({"ok": False, "problem": "disk full"}, status_code=503)
-    return JSONResponse({"ok": True})
 
 
 async def login_page(request: Request) -> Response:
