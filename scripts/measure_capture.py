@@ -100,27 +100,15 @@ def confirm_clear(page: Page, photo: Path) -> dict:
     return one_part(page, photo, lambda hand: hand.tap(page.locator("#result [data-confirm]")), "подтверждено")
 
 
-def give_serial(page: Page, photo: Path, serial: str) -> dict:
+def correct(page: Page, photo: Path, button: str, serial: str) -> dict:
+    """Tap the right ``button`` on the card when it is there, else type ``serial`` and save."""
+
     def decide(hand: Hand) -> None:
-        choice = page.locator(f'#result [data-serial-choice="{serial}"]')
+        choice = page.locator(f"#result {button}")
         if choice.count():
             hand.tap(choice)
         else:
             hand.type(page.locator("#result form.manual input[name=serial]"), serial)
-            hand.tap(page.locator("#result form.manual button[type=submit]"))
-
-    return one_part(page, photo, decide, "исправлено")
-
-
-def fix_digit(page: Page, photo: Path, marking: str) -> dict:
-    """The serial read one digit off: tap the right marking among the choices, else type the serial."""
-
-    def decide(hand: Hand) -> None:
-        choice = page.locator(f'#result [data-choice="{marking}"]')
-        if choice.count():
-            hand.tap(choice)
-        else:
-            hand.type(page.locator("#result form.manual input[name=serial]"), marking.rsplit(" ", 1)[1])
             hand.tap(page.locator("#result form.manual button[type=submit]"))
 
     return one_part(page, photo, decide, "исправлено")
@@ -196,11 +184,15 @@ def main() -> None:
         page.goto("/")
         print(
             json.dumps(
-                {"part": "serial not read", **give_serial(page, unreadable_serial, other.serial)}, ensure_ascii=False
+                {
+                    "part": "serial not read",
+                    **correct(page, unreadable_serial, f'[data-serial-choice="{other.serial}"]', other.serial),
+                },
+                ensure_ascii=False,
             )
         )
         page.goto("/")
-        fixed = fix_digit(page, worn, f"{worn_article} {worn_serial}")
+        fixed = correct(page, worn, f'[data-choice="{worn_article} {worn_serial}"]', worn_serial)
         part = f"serial one digit off ({worn_read} for {worn_serial}, the article lists {listed} serials)"
         print(json.dumps({"part": part, **fixed}, ensure_ascii=False))
         page.goto("/")

@@ -551,9 +551,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return 1
     missing = manifest["photos_missing"]
     print(
-        f"{args.directory}: {manifest['scans']} scans ({manifest['confirmed']} confirmed), "
-        f"{manifest['catalog_rows']} catalog rows, {manifest['users']} users, {manifest['photos']} photos"
-        + (f"; {len(missing)} photos named but not found in the store" if missing else "")
+        f"{args.directory}: {_held(manifest)}"
+        + (f"; {len(missing)} photos named but not in the store" if missing else "")
     )
     return 0
 
@@ -566,11 +565,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except (BackupError, OSError, ValueError) as exc:
         print(f"markscan restore: {exc}", file=sys.stderr)
         return 1
-    print(
-        f"{settings(args).data_dir}: {counts['scans']} scans ({counts['confirmed']} confirmed), "
-        f"{counts['catalog_rows']} catalog rows, {counts['users']} users, {counts['photos']} photos"
-    )
+    print(f"{settings(args).data_dir}: {_held(counts)}")
     return 0
+
+
+def _held(counts: dict) -> str:
+    """What a backup or a restored folder holds, in a line."""
+    return (
+        f"{counts['scans']} scans ({counts['confirmed']} confirmed), {counts['catalog_rows']} catalog rows, "
+        f"{counts['users']} users, {counts['photos']} photos"
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -40,11 +40,7 @@ async def upload(request: Request, field: str) -> tuple[bytes, dict[str, str]]:
     limit = request.app.state.config.max_upload_bytes
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Refused(415, "not_multipart", "Отправьте фото как multipart/form-data.")
-    try:
-        declared = int(request.headers.get("content-length") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit + 64 * 1024:
+    if _declared_length(request) > limit + 64 * 1024:
         raise _too_large(limit)
     form = await request.form(max_files=1, max_fields=10, max_part_size=limit)
     file = form.get(field)
@@ -74,10 +70,7 @@ async def body(request: Request) -> dict:
     """A JSON object or a form, as sent; a cookie-borne request passes the CSRF check either way."""
     if request.headers.get("content-type", "").startswith("application/json"):
         csrf.check_form(request, {})  # a JSON body has no form field: only the header can vouch for it
-        try:
-            declared = int(request.headers.get("content-length") or 0)
-        except ValueError:
-            declared = 0
+        declared = _declared_length(request)
         raw = b"" if declared > MAX_JSON_BYTES else await _read_at_most(request, MAX_JSON_BYTES)
         if declared > MAX_JSON_BYTES or len(raw) > MAX_JSON_BYTES:
             raise Refused(413, "too_large", "Тело запроса больше {kb} КБ.", kb=MAX_JSON_BYTES // 1024)
@@ -89,6 +82,14 @@ async def body(request: Request) -> dict:
             raise Refused(400, "bad_json", "Тело запроса должно быть JSON-объектом.")
         return data
     return await csrf.checked_form(request)
+
+
+def _declared_length(request: Request) -> int:
+    """The body's length as the request states it (0 when it does not say, or says nonsense)."""
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError:
+        return 0
 
 
 async def _read_at_most(request: Request, limit: int) -> bytes:

@@ -182,7 +182,7 @@ async def confirm_scan(request: Request) -> Response:
     serial = fields.get("serial", "") if "serial" in fields else scan.serial
     if not serial and "serial_read" in fields:  # the fix form's number left empty: the article alone was changed
         serial = fields["serial_read"]
-    off_catalog, repeat = fields.get("not_in_catalog") == "1", fields.get("duplicate") == "1"
+    off_catalog, repeat = inputs.flag(fields, "not_in_catalog"), inputs.flag(fields, "duplicate")
     try:
         scan = await operations.confirm(
             inputs.services(request), inputs.user(request), scan, article, serial, off_catalog, repeat

@@ -21,10 +21,10 @@ def copy_sqlite(source: Path, target: Path) -> None:
 
 async def photo_keys(db: Database) -> set[str]:
     """Every photo the data names: the scans' photos, their annotated copies, the visual memory's thumbnails."""
-    keys = {key for (key,) in await db.fetchall("SELECT photo_key FROM scans") if key}
-    for (reading,) in await db.fetchall("SELECT reading_json FROM scans"):
+    keys: set[str] = set()
+    for photo, reading in await db.fetchall("SELECT photo_key, reading_json FROM scans"):
         stored = json.loads(reading or "{}")
-        named = [stored.get("annotated_key"), *(photo.get("photo_key") for photo in stored.get("photos", []))]
+        named = [photo, stored.get("annotated_key"), *(p.get("photo_key") for p in stored.get("photos", []))]
         keys.update(key for key in named if key)
     keys |= {key for (key,) in await db.fetchall("SELECT thumbnail_key FROM memory_entries") if key}
     return keys

@@ -30,6 +30,8 @@ MAX_SECONDS = 120
 MAX_PARTS = 500
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 40 * 1024 * 1024  # the real table's: 0.1 MB
+# What a damaged package raises from zipfile, openpyxl or the XML parser (ParseError is a SyntaxError).
+READ_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError)
 
 
 class OrdersTableError(ValueError):
@@ -114,7 +116,7 @@ def read_orders_xlsx(source: str | Path | IO[bytes]) -> ImportReport:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except OrdersTableError:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError) as exc:
+    except READ_ERRORS as exc:
         raise OrdersTableError("Это не таблица заказов: файл не в формате .xlsx; каталог не изменён.") from exc
     deadline = time.monotonic() + MAX_SECONDS
     try:
@@ -133,7 +135,7 @@ def read_orders_xlsx(source: str | Path | IO[bytes]) -> ImportReport:
         return report
     except OrdersTableError:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError, IndexError) as exc:
+    except READ_ERRORS as exc:
         raise OrdersTableError("Это не таблица заказов: файл повреждён; каталог не изменён.") from exc
     finally:
         workbook.close()
